@@ -1,0 +1,48 @@
+# partnergraph — `make run` serves the demo, `make test` runs the whole suite.
+# Both set up a local .venv first, reinstalled whenever pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup run test lint test-sqlite test-postgres schema clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/partnergraph migrate
+	$(BIN)/partnergraph seed-demo
+	$(BIN)/partnergraph serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test-sqlite: $(STAMP)
+	PARTNERGRAPH_TEST_DATABASE=sqlite $(BIN)/pytest
+
+# Under CI=true a missing PostgreSQL is a failure; elsewhere the SQLite half still runs.
+test-postgres: $(STAMP)
+	@if $(BIN)/python -m tests.postgres_available; then \
+		PARTNERGRAPH_TEST_DATABASE=postgres $(BIN)/pytest; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL is not reachable and CI=true: failing"; exit 1; \
+	else \
+		echo "PostgreSQL is not reachable: ran the SQLite half only"; \
+	fi
+
+test: lint test-sqlite test-postgres
+
+schema: $(STAMP)
+	$(BIN)/partnergraph export-schema > schema.graphql
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

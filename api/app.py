@@ -1,0 +1,106 @@
+"""The wiring: settings in, one Starlette application out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from api import database
+from api.authentication import Authenticator
+from api.graphql_view import GraphQLView
+from api.middleware import RequestContext
+from api.settings import Settings
+from auth.tokens import JwksKeys, TokenPolicy, TokenVerifier
+from schema.execution import Engine
+from schema.schema import schema
+
+GRAPHQL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def token_verifier(settings: Settings) -> TokenVerifier:
+    return TokenVerifier(
+        policy=TokenPolicy(
+            algorithm=settings.jwt_algorithm,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            leeway_seconds=settings.jwt_leeway_seconds,
+            max_token_bytes=settings.jwt_max_token_bytes,
+        ),
+        secret=settings.jwt_secret,
+        jwks=JwksKeys(settings.jwt_jwks_url) if settings.jwt_jwks_url else None,
+    )
+
+
+def graphql_engine(settings: Settings) -> Engine:
+    limits = settings.limits
+    return Engine(
+        schema._schema,
+        max_depth=limits.max_depth,
+        max_aliases=limits.max_aliases,
+        max_tokens=limits.max_tokens,
+        max_directives=limits.max_directives,
+        max_root_fields=limits.max_root_fields,
+        introspection=settings.introspection,
+        suggestions=not settings.is_production,
+    )
+
+
+async def healthz(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(_: Request) -> JSONResponse:
+    try:
+        await database.ping()
+    except Exception:
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "reachable"})
+
+
+def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
+    """The application. Tests that already hold an ORM context pass `manage_database=False`."""
+    settings.check()
+    view = GraphQLView(
+        engine=graphql_engine(settings),
+        authenticator=Authenticator(token_verifier(settings)),
+        max_body_bytes=settings.limits.max_body_bytes,
+        graphiql=settings.graphiql,
+        introspection=settings.introspection,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if not manage_database:
+            yield
+            return
+        async with database.connected(settings.database_url):
+            yield
+
+    middleware = [Middleware(RequestContext, max_header_bytes=settings.limits.max_header_bytes)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "accept-language", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            )
+        )
+    return Starlette(
+        routes=[
+            Route("/graphql", view.handle, methods=GRAPHQL_METHODS),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )

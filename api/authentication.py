@@ -1,0 +1,40 @@
+"""From an `Authorization` header to a Viewer: a verified token of an onboarded tenant's
+active user, or `UNAUTHENTICATED` and nothing served."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from auth.tokens import TokenError, TokenVerifier
+from auth.viewer import Viewer
+from resolvers.errors import Unauthenticated
+from resolvers.users import authenticate
+
+logger = logging.getLogger("partnergraph.auth")
+
+BEARER = re.compile(r"^Bearer ([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*)$", re.IGNORECASE)
+
+
+class Authenticator:
+    def __init__(self, verifier: TokenVerifier) -> None:
+        self.verifier = verifier
+
+    async def viewer_for(self, authorization: str) -> Viewer:
+        if len(authorization) > self.verifier.policy.max_token_bytes + 16:
+            raise Unauthenticated("auth.invalid_token")
+        match = BEARER.match(authorization.strip())
+        if match is None:
+            raise Unauthenticated("auth.invalid_token")
+        try:
+            claims = await self.verifier.verify(match.group(1))
+        except TokenError as error:
+            logger.info("token refused", extra={"reason": error.reason})
+            raise Unauthenticated("auth.invalid_token") from None
+        return await authenticate(
+            sub=claims.sub,
+            tenant_id=claims.tid,
+            roles=claims.roles,
+            name=claims.name,
+            email=claims.email,
+        )

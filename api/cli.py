@@ -1,0 +1,201 @@
+"""`partnergraph`: serve, migrate, seed the demo, onboard partners, mint dev tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from api import database, demo
+from api.settings import Settings, SettingsError
+from auth.viewer import PartnerKind, Role
+from resolvers.errors import DomainError
+from resolvers.models import Cloud
+from schema.messages import translate
+
+DEV_TOKEN_TTL = 12 * 3600
+EXAMPLE_QUERY = "{ viewer { roles partner { name } } }"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    try:
+        settings = Settings.from_environment()
+        return arguments.run(settings, arguments) or 0
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except DomainError as error:
+        print(f"error: {translate(error.key, 'en', **error.params)}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partnergraph", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="command")
+
+    serve = commands.add_parser("serve", help="serve the API (uvicorn)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(run=_serve)
+
+    commands.add_parser("migrate", help="create or upgrade the database").set_defaults(run=_migrate)
+    seed = commands.add_parser("seed-demo", help="fill an empty database with demo data")
+    seed.set_defaults(run=_seed_demo)
+    commands.add_parser("export-schema", help="print the SDL").set_defaults(run=_export_schema)
+
+    partner = commands.add_parser("partner", help="onboard partners")
+    partner_commands = partner.add_subparsers(required=True, metavar="action")
+    add = partner_commands.add_parser("add", help="onboard a partner")
+    add.add_argument("--tenant-id", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--kind", required=True, choices=[kind.value for kind in PartnerKind])
+    add.add_argument("--provider-tenant-id")
+    add.add_argument("--mpn-id")
+    add.add_argument(
+        "--cloud", default=Cloud.GLOBAL.value, choices=[cloud.value for cloud in Cloud]
+    )
+    add.set_defaults(run=_partner_add)
+
+    token = commands.add_parser("token", help="print a signed dev token (HS256 mode only)")
+    token.add_argument("--tenant-id", required=True)
+    token.add_argument("--role", action="append", default=[], choices=[role.value for role in Role])
+    token.add_argument("--sub", default="dev-user")
+    token.add_argument("--name")
+    token.add_argument("--email")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds")
+    token.set_defaults(run=_token)
+    return parser
+
+
+def _with_database(settings: Settings, work: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    async def run() -> Any:
+        async with database.connected(settings.database_url):
+            return await work()
+
+    return asyncio.run(run())
+
+
+def _serve(settings: Settings, arguments: argparse.Namespace) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from api.logs import configure
+
+    configure(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=arguments.host or settings.host,
+        port=arguments.port or settings.port,
+        log_config=None,
+        proxy_headers=False,
+        h11_max_incomplete_event_size=settings.limits.max_header_bytes * 2,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def _migrate(settings: Settings, _: argparse.Namespace) -> None:
+    asyncio.run(database.migrate(settings.database_url))
+    print(f"database is up to date ({_display_url(settings.database_url)})")
+
+
+def _seed_demo(settings: Settings, _: argparse.Namespace) -> None:
+    created = _with_database(settings, demo.seed_demo)
+    print("demo data created" if created else "database already has data: left as it is")
+    if settings.jwt_algorithm != "HS256":
+        return
+    from api.app import token_verifier
+
+    verifier = token_verifier(settings)
+    url = f"http://{settings.host}:{settings.port}/graphql"
+    print(
+        f"\nDev tokens ({DEV_TOKEN_TTL // 3600} h) for {demo.DIRECT[1]} (direct bill), one per role:"
+    )
+    for role in Role:
+        token = verifier.issue(
+            {
+                "sub": f"demo-{role.value}",
+                "tid": demo.DIRECT[0],
+                "roles": [role.value],
+                "name": f"Demo {role.value}",
+            },
+            ttl_seconds=DEV_TOKEN_TTL,
+        )
+        print(f"  {role.value:<22} {token}")
+    for label, tenant_id in (
+        ("indirect provider", demo.PROVIDER[0]),
+        ("indirect reseller", demo.RESELLERS[0][0]),
+    ):
+        token = verifier.issue(
+            {
+                "sub": f"demo-{label.split()[1]}",
+                "tid": tenant_id,
+                "roles": [Role.GLOBAL_ADMIN.value],
+            },
+            ttl_seconds=DEV_TOKEN_TTL,
+        )
+        print(f"  global_admin ({label}) {token}")
+    print(
+        f'\nGraphiQL: {url}  (add the header {{"Authorization": "Bearer <token>"}})\n'
+        f"Try it:\n  curl -s {url} -H 'content-type: application/json' "
+        f"-H 'authorization: Bearer <token>' -d '{{\"query\": \"{EXAMPLE_QUERY}\"}}'\n"
+    )
+
+
+def _export_schema(_: Settings, __: argparse.Namespace) -> None:
+    from schema.schema import schema
+
+    sys.stdout.write(str(schema).rstrip() + "\n")
+
+
+def _partner_add(settings: Settings, arguments: argparse.Namespace) -> None:
+    from resolvers.partners import add_partner
+
+    partner = _with_database(
+        settings,
+        lambda: add_partner(
+            tenant_id=arguments.tenant_id,
+            name=arguments.name,
+            kind=PartnerKind(arguments.kind),
+            cloud=Cloud(arguments.cloud),
+            provider_tenant_id=arguments.provider_tenant_id,
+            mpn_id=arguments.mpn_id,
+        ),
+    )
+    print(f"onboarded {partner.name} ({partner.kind.value}, tenant {partner.tenant_id})")
+
+
+def _token(settings: Settings, arguments: argparse.Namespace) -> int:
+    from api.app import token_verifier
+
+    if settings.jwt_algorithm != "HS256":
+        print("tokens can only be minted in HS256 mode", file=sys.stderr)
+        return 2
+    claims: dict[str, Any] = {
+        "sub": arguments.sub,
+        "tid": arguments.tenant_id,
+        "roles": arguments.role,
+    }
+    if arguments.name:
+        claims["name"] = arguments.name
+    if arguments.email:
+        claims["email"] = arguments.email
+    print(token_verifier(settings).issue(claims, ttl_seconds=arguments.ttl))
+    return 0
+
+
+def _display_url(url: str) -> str:
+    """The database URL without its password."""
+    scheme, _, rest = url.partition("://")
+    if "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        user = credentials.split(":")[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+if __name__ == "__main__":
+    sys.exit(main())

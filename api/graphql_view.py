@@ -1,0 +1,174 @@
+"""GraphQL over HTTP on `/graphql`: POST with JSON, GraphiQL on GET when enabled.
+
+Status codes follow the GraphQL-over-HTTP draft: with `application/graphql-response+json` a
+request that never reached execution (bad JSON, syntax, validation, variables) is a 400;
+with plain `application/json` it is a 200 with `errors`. Every refusal carries a code and a
+message in the caller's language, and nothing here ever answers with a stack trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.http.ides import get_graphql_ide_html
+
+from api.authentication import Authenticator
+from api.logs import REQUEST_ID
+from auth.viewer import Viewer
+from resolvers.errors import Unauthenticated
+from schema.context import Context
+from schema.execution import Engine, GraphQLRequest, Outcome, RequestError
+from schema.messages import negotiate, translate
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+@dataclass
+class GraphQLView:
+    engine: Engine
+    authenticator: Authenticator
+    max_body_bytes: int
+    graphiql: bool
+    introspection: bool
+
+    async def handle(self, request: Request) -> Response:
+        language = negotiate(request.headers.get("accept-language"))
+        if (
+            request.method == "GET"
+            and self.graphiql
+            and "text/html" in request.headers.get("accept", "")
+        ):
+            return HTMLResponse(get_graphql_ide_html("graphiql"))
+        media_type = _response_media_type(request.headers.get("accept"))
+        if media_type is None:
+            return _refusal(406, "request.not_acceptable", "BAD_USER_INPUT", language, JSON)
+        if request.method != "POST":
+            return _refusal(
+                405, "request.method", "BAD_USER_INPUT", language, media_type, {"Allow": "POST"}
+            )
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in {JSON, GRAPHQL_RESPONSE}:
+            return _refusal(415, "request.content_type", "BAD_USER_INPUT", language, media_type)
+        try:
+            body = await _read_body(request, self.max_body_bytes)
+        except BodyTooLarge:
+            return _refusal(
+                413,
+                "request.body_too_large",
+                "BAD_USER_INPUT",
+                language,
+                media_type,
+                maximum=self.max_body_bytes,
+            )
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return _refusal(400, "request.invalid_json", "BAD_USER_INPUT", language, media_type)
+        if isinstance(payload, list):
+            return _refusal(400, "request.batching", "BAD_USER_INPUT", language, media_type)
+        graphql_request = _graphql_request(payload)
+        if graphql_request is None:
+            return _refusal(400, "request.not_graphql", "BAD_USER_INPUT", language, media_type)
+        return await self._run(request, graphql_request, language, media_type)
+
+    async def _run(
+        self, request: Request, graphql_request: GraphQLRequest, language: str, media_type: str
+    ) -> Response:
+        authorization = request.headers.get("authorization")
+        viewer: Viewer | None = None
+        if authorization is not None:
+            try:
+                viewer = await self.authenticator.viewer_for(authorization)
+            except Unauthenticated as error:
+                return _unauthenticated(error.key, language, media_type, token_sent=True)
+        context = Context(viewer=viewer, request_id=REQUEST_ID.get(), language=language)
+        try:
+            prepared = self.engine.prepare(graphql_request)
+        except RequestError as error:
+            if viewer is None:
+                return _unauthenticated(
+                    "auth.missing_token", language, media_type, token_sent=False
+                )
+            return _respond(self.engine.format_request_error(error, context), media_type)
+        if viewer is None and not (self.introspection and prepared.is_introspection):
+            return _unauthenticated("auth.missing_token", language, media_type, token_sent=False)
+        outcome = await self.engine.execute(prepared, graphql_request, context)
+        return _respond(outcome, media_type)
+
+
+def _graphql_request(payload: Any) -> GraphQLRequest | None:
+    if not isinstance(payload, dict):
+        return None
+    query, variables, name = (
+        payload.get("query"),
+        payload.get("variables"),
+        payload.get("operationName"),
+    )
+    if not isinstance(query, str) or not query.strip():
+        return None
+    if variables is not None and not isinstance(variables, dict):
+        return None
+    if name is not None and not isinstance(name, str):
+        return None
+    return GraphQLRequest(query=query, variables=variables, operation_name=name or None)
+
+
+def _response_media_type(accept: str | None) -> str | None:
+    """`application/graphql-response+json` when the client accepts it, else legacy JSON."""
+    if not accept:
+        return JSON
+    offered = [item.split(";")[0].strip().lower() for item in accept.split(",")]
+    if GRAPHQL_RESPONSE in offered:
+        return GRAPHQL_RESPONSE
+    if any(item in {JSON, "application/*", "*/*"} for item in offered):
+        return JSON
+    return None
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _respond(outcome: Outcome, media_type: str) -> Response:
+    status = 200 if outcome.executed or media_type == JSON else 400
+    return Response(orjson.dumps(outcome.body), status_code=status, media_type=media_type)
+
+
+def _refusal(
+    status: int,
+    key: str,
+    code: str,
+    language: str,
+    media_type: str,
+    headers: dict[str, str] | None = None,
+    **params: Any,
+) -> Response:
+    body = {
+        "errors": [{"message": translate(key, language, **params), "extensions": {"code": code}}]
+    }
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
+
+
+def _unauthenticated(key: str, language: str, media_type: str, *, token_sent: bool) -> Response:
+    challenge = 'Bearer error="invalid_token"' if token_sent else "Bearer"
+    return _refusal(
+        401, key, "UNAUTHENTICATED", language, media_type, {"WWW-Authenticate": challenge}
+    )

@@ -1,0 +1,99 @@
+"""The outermost layer: a request id for every request, header limits, an access log, and
+a masked JSON 500 if anything below fails unexpectedly."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.logs import REQUEST_ID
+from schema.messages import negotiate, translate
+
+access_log = logging.getLogger("partnergraph.access")
+error_log = logging.getLogger("partnergraph.errors")
+
+CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp, *, max_header_bytes: int) -> None:
+        self.app = app
+        self.max_header_bytes = max_header_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        offered = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = offered if CLIENT_REQUEST_ID.match(offered) else uuid.uuid4().hex
+        token = REQUEST_ID.set(request_id)
+        language = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
+        started = time.perf_counter()
+        status = {"code": 0}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            header_bytes = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+            if header_bytes > self.max_header_bytes:
+                await _send_json(
+                    send_with_id,
+                    431,
+                    translate("request.headers_too_large", language, maximum=self.max_header_bytes),
+                    "BAD_USER_INPUT",
+                )
+            else:
+                await self.app(scope, receive, send_with_id)
+        except Exception:
+            error_log.exception("unhandled error", extra={"request_id": request_id})
+            if status["code"] == 0:
+                await _send_json(
+                    send_with_id,
+                    500,
+                    translate("internal.error", language, request_id=request_id),
+                    "INTERNAL_SERVER_ERROR",
+                    request_id=request_id,
+                )
+        finally:
+            access_log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status["code"],
+                extra={
+                    "request_id": request_id,
+                    "status": status["code"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            REQUEST_ID.reset(token)
+
+
+async def _send_json(send: Send, status: int, message: str, code: str, **extensions: str) -> None:
+    body = orjson.dumps(
+        {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

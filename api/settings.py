@@ -1,0 +1,151 @@
+"""Settings: the environment, read once into one frozen object and handed down as values."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from auth.tokens import ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, MINIMUM_SECRET_BYTES
+
+PREFIX = "PARTNERGRAPH_"
+DEVELOPMENT_SECRET = "partnergraph-development-secret-not-for-production"  # noqa: S105
+DEFAULT_DATABASE_URL = "sqlite://partnergraph.sqlite3"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class SettingsError(ValueError):
+    """The configuration is unsafe or malformed; the server refuses to start."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int = 1_048_576
+    max_header_bytes: int = 16_384
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5_000
+    max_directives: int = 50
+    max_root_fields: int = 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = DEFAULT_DATABASE_URL
+    jwt_algorithm: str = "HS256"
+    jwt_secret: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: float = 30.0
+    jwt_max_token_bytes: int = 8_192
+    cors_origins: tuple[str, ...] = ()
+    graphiql: bool = True
+    introspection: bool = True
+    log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = _Reader(os.environ if environ is None else environ)
+        environment = Environment(env.text("ENV", Environment.DEVELOPMENT.value).lower())
+        production = environment is Environment.PRODUCTION
+        jwks_url = env.optional("JWT_JWKS_URL")
+        secret = env.optional("JWT_SECRET")
+        if secret is None and jwks_url is None and not production:
+            secret = DEVELOPMENT_SECRET
+        defaults = Limits()
+        settings = cls(
+            environment=environment,
+            database_url=env.text("DATABASE_URL", DEFAULT_DATABASE_URL),
+            jwt_algorithm=env.text("JWT_ALGORITHM", "RS256" if jwks_url else "HS256").upper(),
+            jwt_secret=secret,
+            jwt_jwks_url=jwks_url,
+            jwt_issuer=env.optional("JWT_ISSUER"),
+            jwt_audience=env.optional("JWT_AUDIENCE"),
+            jwt_leeway_seconds=env.number("JWT_LEEWAY_SECONDS", 30.0),
+            jwt_max_token_bytes=int(env.number("JWT_MAX_TOKEN_BYTES", 8_192)),
+            cors_origins=tuple(env.items("CORS_ORIGINS")),
+            graphiql=env.flag("GRAPHIQL", not production),
+            introspection=env.flag("INTROSPECTION", not production),
+            log_level=env.text("LOG_LEVEL", "INFO").upper(),
+            host=env.text("HOST", "127.0.0.1"),
+            port=int(env.number("PORT", 8000)),
+            limits=Limits(
+                max_body_bytes=int(env.number("MAX_BODY_BYTES", defaults.max_body_bytes)),
+                max_header_bytes=int(env.number("MAX_HEADER_BYTES", defaults.max_header_bytes)),
+                max_depth=int(env.number("MAX_DEPTH", defaults.max_depth)),
+                max_aliases=int(env.number("MAX_ALIASES", defaults.max_aliases)),
+                max_tokens=int(env.number("MAX_TOKENS", defaults.max_tokens)),
+                max_directives=int(env.number("MAX_DIRECTIVES", defaults.max_directives)),
+                max_root_fields=int(env.number("MAX_ROOT_FIELDS", defaults.max_root_fields)),
+            ),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse configurations that would be unsafe to serve."""
+        if self.jwt_algorithm in HMAC_ALGORITHMS:
+            if not self.jwt_secret:
+                raise SettingsError(f"{PREFIX}JWT_SECRET is required for HS256")
+            if len(self.jwt_secret.encode()) < MINIMUM_SECRET_BYTES:
+                raise SettingsError(
+                    f"{PREFIX}JWT_SECRET must be at least {MINIMUM_SECRET_BYTES} bytes"
+                )
+            if self.is_production and self.jwt_secret == DEVELOPMENT_SECRET:
+                raise SettingsError(f"{PREFIX}JWT_SECRET is the development default")
+        elif self.jwt_algorithm in ASYMMETRIC_ALGORITHMS:
+            if not self.jwt_jwks_url:
+                raise SettingsError(f"{PREFIX}JWT_JWKS_URL is required for {self.jwt_algorithm}")
+        else:
+            raise SettingsError(f"{PREFIX}JWT_ALGORITHM must be HS256, RS256 or ES256")
+        if self.is_production and "*" in self.cors_origins:
+            raise SettingsError(f"{PREFIX}CORS_ORIGINS may not be '*' in production")
+
+
+class _Reader:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    def optional(self, name: str) -> str | None:
+        value = self.environ.get(PREFIX + name, "").strip()
+        return value or None
+
+    def text(self, name: str, default: str) -> str:
+        return self.optional(name) or default
+
+    def number(self, name: str, default: float) -> float:
+        value = self.optional(name)
+        if value is None:
+            return default
+        try:
+            return float(value)
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name} must be a number, not {value!r}") from None
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.optional(name)
+        if value is None:
+            return default
+        if value.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if value.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"{PREFIX}{name} must be true or false, not {value!r}")
+
+    def items(self, name: str) -> list[str]:
+        value = self.optional(name) or ""
+        return [item.strip() for item in value.split(",") if item.strip()]

@@ -1,0 +1,90 @@
+"""Who may do what: the capability table of the contract (§4), in one place.
+
+Every GraphQL field and mutation names exactly one capability where it is declared; the
+executor grants or denies it from this table, once per request. Changing who may do
+something means changing `GRANTS`, nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+
+from auth.viewer import Role
+
+
+class Capability(StrEnum):
+    VIEWER = "viewer"
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_WRITE = "customers:write"
+    CUSTOMERS_CREATE = "customers:create"
+    BILLING_READ = "billing:read"
+    BILLING_WRITE = "billing:write"
+    PRICING_READ = "pricing:read"
+    SUBSCRIPTIONS_READ = "subscriptions:read"
+    SUBSCRIPTIONS_WRITE = "subscriptions:write"
+    SUBSCRIPTIONS_SUSPEND = "subscriptions:suspend"
+    TICKETS_READ = "tickets:read"
+    TICKETS_WRITE = "tickets:write"
+    ESCALATIONS_WRITE = "escalations:write"
+    DISPUTES_WRITE = "disputes:write"
+    SUPPORT_OFFERING_READ = "support_offering:read"
+    SUPPORT_OFFERING_WRITE = "support_offering:write"
+    RESELLERS_READ = "resellers:read"
+    RESELLERS_WRITE = "resellers:write"
+    USERS_READ = "users:read"
+    USERS_WRITE = "users:write"
+    AUDIT_READ = "audit:read"
+    WEBHOOKS_WRITE = "webhooks:write"
+
+
+GA = Role.GLOBAL_ADMIN
+ACA = Role.ACCOUNT_ADMIN
+UMA = Role.USER_MANAGEMENT_ADMIN
+BA = Role.BILLING_ADMIN
+AA = Role.ADMIN_AGENT
+SA = Role.SALES_AGENT
+HA = Role.HELPDESK_AGENT
+
+ALL_ROLES = frozenset(Role)
+
+# The contract's table, row by row. `customers:write` covers editing; creating a customer is
+# the same row without the helpdesk agent ("✔ (edit only)"), hence `customers:create`.
+# A billing admin's ticket rights are limited to BILLING tickets by the ticket resolvers.
+GRANTS: Mapping[Capability, frozenset[Role]] = {
+    Capability.CUSTOMERS_READ: frozenset({GA, UMA, BA, AA, SA, HA}),
+    Capability.CUSTOMERS_WRITE: frozenset({GA, AA, SA, HA}),
+    Capability.CUSTOMERS_CREATE: frozenset({GA, AA, SA}),
+    Capability.BILLING_READ: frozenset({GA, UMA, BA, AA, SA, HA}),
+    Capability.BILLING_WRITE: frozenset({GA, BA, AA}),
+    Capability.PRICING_READ: frozenset({GA, BA, AA, SA}),
+    Capability.SUBSCRIPTIONS_READ: frozenset({GA, UMA, BA, AA, SA, HA}),
+    Capability.SUBSCRIPTIONS_WRITE: frozenset({GA, AA, SA, HA}),
+    Capability.SUBSCRIPTIONS_SUSPEND: frozenset({GA, UMA, BA, AA}),
+    Capability.TICKETS_READ: frozenset({GA, BA, AA, SA, HA}),
+    Capability.TICKETS_WRITE: frozenset({GA, BA, AA, HA}),
+    Capability.ESCALATIONS_WRITE: frozenset({GA, AA, SA, HA}),
+    Capability.DISPUTES_WRITE: frozenset({GA, BA, AA, HA}),
+    Capability.SUPPORT_OFFERING_READ: ALL_ROLES,
+    Capability.SUPPORT_OFFERING_WRITE: frozenset({GA, ACA}),
+    Capability.RESELLERS_READ: frozenset({GA, AA, SA}),
+    Capability.RESELLERS_WRITE: frozenset({GA, AA, SA}),
+    Capability.USERS_READ: frozenset({GA, ACA, UMA}),
+    Capability.USERS_WRITE: frozenset({GA, UMA}),
+    Capability.AUDIT_READ: frozenset({GA, AA}),
+    Capability.WEBHOOKS_WRITE: frozenset({GA, BA, AA, SA, HA}),
+}
+
+# Granted to every authenticated caller, even one whose token carries no known role.
+PUBLIC_CAPABILITIES = frozenset({Capability.VIEWER})
+
+
+def capabilities_of(roles: Iterable[Role]) -> frozenset[Capability]:
+    """Everything a set of roles grants: computed once per request, then only looked up."""
+    role_set = frozenset(roles)
+    granted = {capability for capability, holders in GRANTS.items() if holders & role_set}
+    return frozenset(granted | PUBLIC_CAPABILITIES)
+
+
+def can(capabilities: frozenset[str], capability: Capability) -> bool:
+    return capability in capabilities

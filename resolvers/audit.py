@@ -1,0 +1,109 @@
+"""Audit records and change events, written in the transaction of the change they describe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+
+from auth.viewer import Viewer
+from resolvers.models import AuditEvent, ChangeEvent
+from resolvers.pagination import Page, PageRequest, paginate
+from resolvers.tenancy import visible_rows
+
+
+class Operation(StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    DELETED = "DELETED"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The viewer performing a mutation, and the request it arrived in."""
+
+    viewer: Viewer
+    request_id: str
+
+
+def snapshot(row: Model, fields: tuple[str, ...]) -> dict[str, Any]:
+    """A JSON-safe copy of a row's fields, named as clients know them (camelCase), for the
+    before/after of an audit record."""
+    values = {}
+    for name in fields:
+        value = getattr(row, name)
+        head, *rest = name.split("_")
+        values[head + "".join(word.title() for word in rest)] = (
+            value.isoformat() if isinstance(value, datetime) else value
+        )
+    return values
+
+
+async def record_change(
+    actor: Actor,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: int,
+    version: int,
+    owner: tuple[int, int | None],
+    operation: Operation,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Write the audit record and the change event of one change (inside its transaction).
+
+    `owner` is the (partner_id, reseller_id) pair that decides who may see the change.
+    """
+    viewer = actor.viewer
+    now = datetime.now(UTC)
+    partner_id, reseller_id = owner
+    await AuditEvent.create(
+        partner_id=partner_id,
+        reseller_id=reseller_id,
+        actor_sub=viewer.sub,
+        actor_tenant_id=viewer.tenant_id,
+        actor_roles=sorted(viewer.roles),
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        request_id=actor.request_id,
+        occurred_at=now,
+    )
+    await ChangeEvent.create(
+        partner_id=partner_id,
+        reseller_id=reseller_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        operation=operation.value,
+        version=version,
+        occurred_at=now,
+    )
+
+
+async def list_audit_events(
+    viewer: Viewer,
+    *,
+    page: PageRequest,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+) -> Page[AuditEvent]:
+    """Audit records of the objects the viewer may see, oldest first."""
+    query = Q(**visible_rows(viewer))
+    if entity_type is not None:
+        query &= Q(entity_type=entity_type)
+    if entity_id is not None:
+        query &= Q(entity_id=entity_id)
+    if action is not None:
+        query &= Q(action=action)
+    if since is not None:
+        query &= Q(occurred_at__gte=since)
+    return await paginate(AuditEvent.filter(query), page)

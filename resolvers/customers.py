@@ -1,0 +1,281 @@
+"""Customers: the directory of a partner's (or its resellers') customers, and its rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from auth.viewer import Viewer
+from resolvers import idempotency
+from resolvers.audit import Actor, Operation, record_change, snapshot
+from resolvers.countries import COUNTRY_CODES
+from resolvers.errors import BadInput, DomainError, InvalidInput, NotFound, VersionConflict
+from resolvers.models import Customer, Partner
+from resolvers.pagination import Page, PageRequest, paginate
+from resolvers.tenancy import owner_of_new_row, visible_rows
+
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+LANGUAGE = re.compile(r"^([a-z]{2,3})(?:-([a-z]{2}|[0-9]{3}))?$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{3,38}$")
+
+PROFILE_FIELDS = (
+    "company_name",
+    "domain",
+    "country",
+    "language",
+    "external_id",
+    "billing_contact_name",
+    "billing_contact_email",
+    "billing_contact_phone",
+)
+# Input field names as clients know them, for the `field` path of user errors.
+INPUT_NAMES = {
+    "company_name": "companyName",
+    "domain": "domain",
+    "country": "country",
+    "language": "language",
+    "external_id": "externalId",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    name: str
+    email: str
+    phone: str | None = None
+
+
+def visible_customers(viewer: Viewer) -> QuerySet[Customer]:
+    return Customer.filter(**visible_rows(viewer))
+
+
+async def get_customer(viewer: Viewer, customer_id: int) -> Customer:
+    customer = await visible_customers(viewer).get_or_none(id=customer_id)
+    if customer is None:
+        raise NotFound("customer.not_found")
+    return customer
+
+
+async def customers_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Customer | None]:
+    rows = {row.id: row for row in await visible_customers(viewer).filter(id__in=ids)}
+    return [rows.get(customer_id) for customer_id in ids]
+
+
+async def list_customers(
+    viewer: Viewer,
+    *,
+    page: PageRequest,
+    search: str | None = None,
+    reseller_id: int | None = None,
+    updated_since: datetime | None = None,
+) -> Page[Customer]:
+    """The viewer's customers in creation order, filtered; a page per call."""
+    query = visible_customers(viewer)
+    if search is not None and search.strip():
+        term = search.strip()
+        query = query.filter(Q(company_name__icontains=term) | Q(domain__icontains=term))
+    if reseller_id is not None:
+        query = query.filter(reseller_id=reseller_id)
+    if updated_since is not None:
+        query = query.filter(updated_at__gte=updated_since)
+    return await paginate(query, page)
+
+
+def _normalized(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[DomainError]]:
+    """Validate and normalize profile values (only the keys given); collect every problem."""
+    clean: dict[str, Any] = {}
+    problems: list[DomainError] = []
+
+    def problem(name: str, key: str, **params: Any) -> None:
+        problems.append(BadInput(key, field=[INPUT_NAMES.get(name, name)], **params))
+
+    for name, value in values.items():
+        if name == "company_name":
+            text = (value or "").strip()
+            if not 1 <= len(text) <= 200:
+                problem(name, "text.length", minimum=1, maximum=200)
+            clean[name] = text
+        elif name == "domain":
+            text = (value or "").strip().lower()
+            if not DOMAIN.match(text):
+                problem(name, "customer.domain")
+            clean[name] = text
+        elif name == "country":
+            text = (value or "").strip().upper()
+            if text not in COUNTRY_CODES:
+                problem(name, "customer.country")
+            clean[name] = text
+        elif name == "language":
+            match = LANGUAGE.match((value or "").strip().lower())
+            if match is None:
+                problem(name, "customer.language")
+            else:
+                language, region = match.groups()
+                clean[name] = f"{language}-{region.upper()}" if region else language
+        elif name == "external_id":
+            text = value.strip() if value is not None else None
+            if text is not None and not 1 <= len(text) <= 128:
+                problem(name, "text.length", minimum=1, maximum=128)
+            clean[name] = text or None
+        elif name == "billing_contact":
+            clean.update(_contact_columns(value, problems))
+        elif name == "reseller_id":
+            clean[name] = value
+    return clean, problems
+
+
+def _contact_columns(contact: Contact | None, problems: list[DomainError]) -> dict[str, Any]:
+    if contact is None:
+        return dict.fromkeys(
+            ("billing_contact_name", "billing_contact_email", "billing_contact_phone")
+        )
+    name, email = contact.name.strip(), contact.email.strip().lower()
+    phone = contact.phone.strip() if contact.phone else None
+    if not 1 <= len(name) <= 200:
+        problems.append(
+            BadInput("text.length", field=["billingContact", "name"], minimum=1, maximum=200)
+        )
+    if len(email) > 320 or not EMAIL.match(email):
+        problems.append(BadInput("contact.email", field=["billingContact", "email"]))
+    if phone is not None and not PHONE.match(phone):
+        problems.append(BadInput("contact.phone", field=["billingContact", "phone"]))
+    return {
+        "billing_contact_name": name,
+        "billing_contact_email": email,
+        "billing_contact_phone": phone,
+    }
+
+
+async def _check_reseller(viewer: Viewer, reseller_id: int | None) -> None:
+    """A customer may be created for a reseller only by that reseller or by its provider."""
+    if reseller_id is None:
+        return
+    if viewer.is_reseller:
+        if reseller_id != viewer.partner_id:
+            raise NotFound("reseller.not_found", field=["resellerId"])
+        return
+    if not viewer.is_provider:
+        raise BadInput("customer.reseller_needs_provider", field=["resellerId"])
+    if not await Partner.exists(id=reseller_id, provider_id=viewer.partner_id):
+        raise NotFound("reseller.not_found", field=["resellerId"])
+
+
+async def _check_external_id(
+    owner: dict[str, Any], external_id: str | None, *, exclude: int | None = None
+) -> None:
+    if external_id is None:
+        return
+    query = Customer.filter(partner_id=owner["partner_id"], external_id=external_id)
+    if exclude is not None:
+        query = query.exclude(id=exclude)
+    if await query.exists():
+        raise BadInput("customer.external_id_taken", field=["externalId"])
+
+
+async def create_customer(
+    actor: Actor,
+    *,
+    company_name: str,
+    domain: str,
+    country: str,
+    language: str,
+    reseller_id: int | None = None,
+    external_id: str | None = None,
+    billing_contact: Contact | None = None,
+    idempotency_key: str | None = None,
+) -> Customer:
+    viewer = actor.viewer
+    values, problems = _normalized(
+        {
+            "company_name": company_name,
+            "domain": domain,
+            "country": country,
+            "language": language,
+            "external_id": external_id,
+            "billing_contact": billing_contact,
+            "reseller_id": reseller_id,
+        }
+    )
+    if problems:
+        raise InvalidInput(problems)
+    fingerprinted = {
+        **values,
+        "billing_contact": asdict(billing_contact) if billing_contact else None,
+    }
+    replay = {"operation": "createCustomer", "key": idempotency_key, "payload": fingerprinted}
+    try:
+        async with in_transaction():
+            if (existing := await idempotency.replayed_entity(viewer, **replay)) is not None:
+                return await Customer.get(id=existing)
+            await _check_reseller(viewer, reseller_id)
+            owner = owner_of_new_row(viewer, reseller_id)
+            await _check_external_id(owner, values["external_id"])
+            customer = await Customer.create(**{**values, **owner})
+            await idempotency.remember(viewer, **replay, entity_id=customer.id)
+            await record_change(
+                actor,
+                action="customer.created",
+                entity_type="Customer",
+                entity_id=customer.id,
+                version=customer.version,
+                owner=(customer.partner_id, customer.reseller_id),
+                operation=Operation.CREATED,
+                before=None,
+                after=snapshot(customer, PROFILE_FIELDS),
+            )
+            return customer
+    except IntegrityError:
+        # A concurrent call with the same key or external id committed first.
+        if (existing := await idempotency.replayed_entity(viewer, **replay)) is not None:
+            return await Customer.get(id=existing)
+        raise BadInput("customer.external_id_taken", field=["externalId"]) from None
+
+
+async def update_customer(
+    actor: Actor, *, customer_id: int, expected_version: int, changes: Mapping[str, Any]
+) -> Customer:
+    """Apply the given profile changes if the customer is still at `expected_version`."""
+    viewer = actor.viewer
+    values, problems = _normalized(changes)
+    if problems:
+        raise InvalidInput(problems)
+    async with in_transaction():
+        customer = await get_customer(viewer, customer_id)
+        if customer.version != expected_version:
+            raise VersionConflict(
+                "version.conflict", field=["expectedVersion"], current=customer.version
+            )
+        if "external_id" in values:
+            await _check_external_id(
+                {"partner_id": customer.partner_id}, values["external_id"], exclude=customer.id
+            )
+        before = snapshot(customer, PROFILE_FIELDS)
+        if all(getattr(customer, name) == value for name, value in values.items()):
+            return customer
+        values["version"] = customer.version + 1
+        values["updated_at"] = datetime.now(UTC)
+        updated = await Customer.filter(id=customer.id, version=expected_version).update(**values)
+        if updated != 1:
+            raise VersionConflict("version.conflict", field=["expectedVersion"])
+        customer.update_from_dict(values)
+        await record_change(
+            actor,
+            action="customer.updated",
+            entity_type="Customer",
+            entity_id=customer.id,
+            version=customer.version,
+            owner=(customer.partner_id, customer.reseller_id),
+            operation=Operation.UPDATED,
+            before=before,
+            after=snapshot(customer, PROFILE_FIELDS),
+        )
+    return customer

@@ -1,0 +1,52 @@
+"""Business-rule failures as plain exceptions: a code of the contract, a message key, a field.
+
+The schema layer turns them into `userErrors` of a payload or into errors at a path, with
+the message in the caller's language; resolvers never format messages themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    code: ClassVar[str] = "BAD_USER_INPUT"
+
+    def __init__(self, key: str, *, field: Sequence[str] | None = None, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.field = list(field) if field is not None else None
+        self.params = params
+
+
+class BadInput(DomainError):
+    code = "BAD_USER_INPUT"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+
+
+class VersionConflict(DomainError):
+    code = "VERSION_CONFLICT"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class InvalidInput(Exception):
+    """Several input problems at once, reported together as `userErrors`."""
+
+    def __init__(self, errors: Sequence[DomainError]) -> None:
+        super().__init__(", ".join(error.key for error in errors))
+        self.errors = list(errors)

@@ -1,0 +1,66 @@
+"""Indirect resellers: registered by their indirect provider, visible to it."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from auth.viewer import PartnerKind, Viewer
+from resolvers.audit import Actor, Operation, record_change, snapshot
+from resolvers.errors import BadInput, Forbidden, InvalidInput
+from resolvers.models import Partner
+from resolvers.pagination import Page, PageRequest, paginate
+from resolvers.partners import check_identity
+
+RESELLER_FIELDS = ("tenant_id", "name", "kind", "cloud", "mpn_id", "provider_id")
+
+
+async def list_resellers(
+    viewer: Viewer, *, page: PageRequest, search: str | None = None, provider_id: int | None = None
+) -> Page[Partner]:
+    """The viewer's resellers (an indirect provider's; other partners have none), optionally
+    only those of `provider_id`, which can only be the viewer itself."""
+    query = Partner.filter(provider_id=viewer.partner_id, kind=PartnerKind.INDIRECT_RESELLER)
+    if provider_id is not None:
+        query = query.filter(provider_id=provider_id)
+    if search is not None and search.strip():
+        term = search.strip()
+        query = query.filter(Q(name__icontains=term) | Q(mpn_id=term) | Q(tenant_id=term.lower()))
+    return await paginate(query, page)
+
+
+async def register_reseller(actor: Actor, *, tenant_id: str, name: str, mpn_id: str) -> Partner:
+    viewer = actor.viewer
+    if not viewer.is_provider:
+        raise Forbidden("reseller.only_providers_register")
+    if problems := check_identity(tenant_id, name, mpn_id):
+        raise InvalidInput(problems)
+    tenant_id = tenant_id.lower()
+    try:
+        async with in_transaction():
+            if await Partner.exists(tenant_id=tenant_id):
+                raise BadInput("partner.tenant_taken", field=["tenantId"])
+            provider = await Partner.get(id=viewer.partner_id)
+            reseller = await Partner.create(
+                tenant_id=tenant_id,
+                name=name.strip(),
+                kind=PartnerKind.INDIRECT_RESELLER,
+                cloud=provider.cloud,
+                mpn_id=mpn_id,
+                provider=provider,
+            )
+            await record_change(
+                actor,
+                action="reseller.registered",
+                entity_type="Partner",
+                entity_id=reseller.id,
+                version=reseller.version,
+                owner=(provider.id, reseller.id),
+                operation=Operation.CREATED,
+                before=None,
+                after=snapshot(reseller, RESELLER_FIELDS),
+            )
+            return reseller
+    except IntegrityError:
+        raise BadInput("partner.tenant_taken", field=["tenantId"]) from None

@@ -1,0 +1,106 @@
+"""The directory: who may call the API, and the Viewer built for each verified token."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from auth.permissions import capabilities_of
+from auth.viewer import Role, Viewer
+from resolvers.audit import Actor, Operation, record_change, snapshot
+from resolvers.errors import Forbidden, NotFound, Unauthenticated, VersionConflict
+from resolvers.models import Partner, User
+from resolvers.pagination import Page, PageRequest, paginate
+
+USER_FIELDS = ("sub", "name", "email", "active")
+
+
+async def authenticate(
+    *, sub: str, tenant_id: str, roles: tuple[str, ...], name: str | None, email: str | None
+) -> Viewer:
+    """The Viewer for a verified token, or `Unauthenticated` for an unknown tenant or a
+    deactivated user. A subject seen for the first time gets its directory entry."""
+    user = (
+        await User.filter(sub=sub, partner__tenant_id=tenant_id.lower())
+        .select_related("partner")
+        .first()
+    )
+    if user is None:
+        partner = await Partner.get_or_none(tenant_id=tenant_id.lower())
+        if partner is None:
+            raise Unauthenticated("auth.unknown_tenant")
+        try:
+            user = await User.create(partner=partner, sub=sub, name=name, email=email)
+        except IntegrityError:  # created concurrently by another request
+            user = await User.get(partner=partner, sub=sub)
+        user.partner = partner
+    partner = user.partner
+    if not partner.active:
+        raise Unauthenticated("auth.unknown_tenant")
+    if not user.active:
+        raise Unauthenticated("auth.user_deactivated")
+    granted_roles = Role.parse_all(list(roles))
+    return Viewer(
+        user_id=user.id,
+        sub=user.sub,
+        tenant_id=partner.tenant_id,
+        partner_id=partner.id,
+        partner_kind=partner.kind,
+        root_partner_id=partner.provider_id or partner.id,
+        roles=granted_roles,
+        capabilities=frozenset(capabilities_of(granted_roles)),
+        name=name or user.name,
+        email=email or user.email,
+    )
+
+
+async def list_users(
+    viewer: Viewer, *, page: PageRequest, active: bool | None = None, search: str | None = None
+) -> Page[User]:
+    query = User.filter(partner_id=viewer.partner_id)
+    if active is not None:
+        query = query.filter(active=active)
+    if search:
+        query = query.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    return await paginate(query, page)
+
+
+async def users_by_id(viewer: Viewer, ids: list[int]) -> list[User | None]:
+    rows = {row.id: row for row in await User.filter(partner_id=viewer.partner_id, id__in=ids)}
+    return [rows.get(user_id) for user_id in ids]
+
+
+async def set_user_active(
+    actor: Actor, *, user_id: int, active: bool, expected_version: int | None = None
+) -> User:
+    """Deactivate or reactivate a directory user of the viewer's own partner."""
+    viewer = actor.viewer
+    if user_id == viewer.user_id and not active:
+        raise Forbidden("user.cannot_deactivate_self", field=["id"])
+    async with in_transaction():
+        user = await User.get_or_none(id=user_id, partner_id=viewer.partner_id)
+        if user is None:
+            raise NotFound("user.not_found", field=["id"])
+        if expected_version is not None and user.version != expected_version:
+            raise VersionConflict(
+                "version.conflict", field=["expectedVersion"], current=user.version
+            )
+        if user.active == active:
+            return user
+        before = snapshot(user, USER_FIELDS)
+        user.active = active
+        user.version += 1
+        await user.save(update_fields=["active", "version", "updated_at"])
+        await record_change(
+            actor,
+            action="user.activated" if active else "user.deactivated",
+            entity_type="User",
+            entity_id=user.id,
+            version=user.version,
+            owner=(viewer.root_partner_id, viewer.partner_id if viewer.is_reseller else None),
+            operation=Operation.UPDATED,
+            before=before,
+            after=snapshot(user, USER_FIELDS),
+        )
+    return user

@@ -1,0 +1,47 @@
+"""The per-request context: the viewer, its language, the request id and the DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, partial
+
+from strawberry.dataloader import DataLoader
+
+from auth.viewer import Viewer
+from resolvers import customers, partners, users
+from resolvers.audit import Actor
+
+
+class Loaders:
+    """One DataLoader per relation, created per request and bound to its viewer, so that
+    every row a loader returns is already scoped to what the viewer may see."""
+
+    def __init__(self, viewer: Viewer) -> None:
+        self.customers = DataLoader(partial(customers.customers_by_id, viewer))
+        self.partners = DataLoader(partial(partners.partners_by_id, viewer))
+        self.users = DataLoader(partial(users.users_by_id, viewer))
+
+
+@dataclass
+class Context:
+    viewer: Viewer | None
+    request_id: str
+    language: str = "en"
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return self.viewer.capabilities if self.viewer is not None else frozenset()
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.signed_in)
+
+    @property
+    def signed_in(self) -> Viewer:
+        if self.viewer is None:  # only introspection runs without a viewer
+            raise RuntimeError("no viewer in this request")
+        return self.viewer
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(viewer=self.signed_in, request_id=self.request_id)

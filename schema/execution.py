@@ -1,0 +1,185 @@
+"""Running one GraphQL request: parse and validate (cached per document), then execute with
+the guarded executor, and format the response in the caller's language."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from inspect import isawaitable
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.error import GraphQLSyntaxError
+
+from schema.context import Context
+from schema.errors import LocalizedError, format_error
+from schema.guards import GuardedExecutor
+from schema.limits import operation_limits_rule
+
+CACHE_SIZE = 512
+MAX_VALIDATION_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class GraphQLRequest:
+    query: str
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    document: DocumentNode
+    operation: OperationDefinitionNode
+
+    @property
+    def is_mutation(self) -> bool:
+        return self.operation.operation is OperationType.MUTATION
+
+    @property
+    def is_introspection(self) -> bool:
+        """Only `__schema`/`__type`/`__typename` at the top: what GraphiQL asks first."""
+        selections = self.operation.selection_set.selections
+        return all(
+            isinstance(selection, FieldNode) and selection.name.value.startswith("__")
+            for selection in selections
+        )
+
+
+class RequestError(Exception):
+    """The request failed before execution (syntax, validation, operation choice)."""
+
+    def __init__(self, errors: list[GraphQLError]) -> None:
+        super().__init__(errors[0].message if errors else "request error")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Outcome:
+    body: dict[str, Any]
+    executed: bool  # False when no field ran: a request error (HTTP 400 for graphql-response+json)
+
+
+class Engine:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        *,
+        max_depth: int,
+        max_aliases: int,
+        max_tokens: int,
+        max_directives: int,
+        max_root_fields: int,
+        introspection: bool,
+        suggestions: bool,
+    ) -> None:
+        self.schema = schema
+        self.max_tokens = max_tokens
+        self.suggestions = suggestions
+        limits = operation_limits_rule(
+            max_depth=max_depth,
+            max_aliases=max_aliases,
+            max_directives=max_directives,
+            max_root_fields=max_root_fields,
+        )
+        rules = [*specified_rules, limits]
+        if not introspection:
+            rules.append(NoSchemaIntrospectionCustomRule)
+        self.rules = tuple(rules)
+        self._documents: OrderedDict[str, DocumentNode | list[GraphQLError]] = OrderedDict()
+
+    def prepare(self, request: GraphQLRequest) -> Prepared:
+        """Parse and validate (once per distinct document) and pick the operation."""
+        document = self._checked_document(request.query)
+        operation = get_operation_ast(document, request.operation_name)
+        if operation is None:
+            if request.operation_name:
+                error = LocalizedError(
+                    "graphql.operation_not_found", "BAD_USER_INPUT", name=request.operation_name
+                )
+            else:
+                error = LocalizedError("graphql.operation_name_required", "BAD_USER_INPUT")
+            raise RequestError([error])
+        if operation.operation is OperationType.SUBSCRIPTION:
+            raise RequestError([LocalizedError("request.subscription_over_http", "BAD_USER_INPUT")])
+        return Prepared(document, operation)
+
+    def _checked_document(self, query: str) -> DocumentNode:
+        cached = self._documents.get(query)
+        if cached is None:
+            cached = self._parse_and_validate(query)
+            self._documents[query] = cached
+            if len(self._documents) > CACHE_SIZE:
+                self._documents.popitem(last=False)
+        else:
+            self._documents.move_to_end(query)
+        if isinstance(cached, list):
+            raise RequestError(cached)
+        return cached
+
+    def _parse_and_validate(self, query: str) -> DocumentNode | list[GraphQLError]:
+        try:
+            document = parse(query, max_tokens=self.max_tokens)
+        except GraphQLSyntaxError as error:
+            if "tokens. Parsing aborted" in error.message:
+                return [
+                    LocalizedError("limits.tokens", "QUERY_TOO_COMPLEX", maximum=self.max_tokens)
+                ]
+            detail = error.message.removeprefix("Syntax Error: ")
+            return [
+                LocalizedError(
+                    "graphql.syntax", "BAD_USER_INPUT", located_like=error, detail=detail
+                )
+            ]
+        errors = validate(
+            self.schema,
+            document,
+            self.rules,
+            max_errors=MAX_VALIDATION_ERRORS,
+            hide_suggestions=not self.suggestions,
+        )
+        return errors or document
+
+    async def execute(
+        self, prepared: Prepared, request: GraphQLRequest, context: Context
+    ) -> Outcome:
+        result = execute(
+            self.schema,
+            prepared.document,
+            context_value=context,
+            variable_values=request.variables,
+            operation_name=request.operation_name,
+            executor_class=GuardedExecutor,
+            hide_suggestions=not self.suggestions,
+            max_coercion_errors=MAX_VALIDATION_ERRORS,
+            operation_extensions={},
+        )
+        if isawaitable(result):
+            result = await result
+        errors = [
+            format_error(error, context.language, context.request_id)
+            for error in result.errors or ()
+        ]
+        if result.data is None and errors and all("path" not in error for error in errors):
+            return Outcome({"errors": errors}, executed=False)
+        body: dict[str, Any] = {"data": result.data}
+        if errors:
+            body["errors"] = errors
+        return Outcome(body, executed=True)
+
+    def format_request_error(self, error: RequestError, context: Context) -> Outcome:
+        errors = [format_error(item, context.language, context.request_id) for item in error.errors]
+        return Outcome({"errors": errors}, executed=False)

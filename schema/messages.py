@@ -1,0 +1,417 @@
+"""Client-facing messages in the five languages of the source documents.
+
+Codes never change with the language; only `message` does. The language is chosen from the
+request's `Accept-Language` (`negotiate`). Each entry reads as written by someone who speaks
+the language, not as a word-for-word copy of the English.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("en", "pt-PT", "pt-BR", "it", "sv")
+DEFAULT_LANGUAGE = "en"
+
+
+def _m(en: str, pt_pt: str, pt_br: str, it: str, sv: str) -> dict[str, str]:
+    return {"en": en, "pt-PT": pt_pt, "pt-BR": pt_br, "it": it, "sv": sv}
+
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # authentication and authorization
+    "auth.missing_token": _m(
+        "Authentication required: send an 'Authorization: Bearer <token>' header.",
+        "É necessária autenticação: envie o cabeçalho 'Authorization: Bearer <token>'.",
+        "É necessário autenticar: envie o cabeçalho 'Authorization: Bearer <token>'.",
+        "Autenticazione richiesta: invia l'intestazione 'Authorization: Bearer <token>'.",
+        "Autentisering krävs: skicka rubriken 'Authorization: Bearer <token>'.",
+    ),
+    "auth.invalid_token": _m(
+        "The access token is invalid or has expired.",
+        "O token de acesso é inválido ou expirou.",
+        "O token de acesso é inválido ou expirou.",
+        "Il token di accesso non è valido o è scaduto.",
+        "Åtkomsttoken är ogiltig eller har gått ut.",
+    ),
+    "auth.unknown_tenant": _m(
+        "This organization is not onboarded to partnergraph.",
+        "Esta organização não está registada no partnergraph.",
+        "Esta organização não está cadastrada no partnergraph.",
+        "Questa organizzazione non è registrata su partnergraph.",
+        "Den här organisationen är inte ansluten till partnergraph.",
+    ),
+    "auth.user_deactivated": _m(
+        "This user account has been deactivated.",
+        "Esta conta de utilizador foi desativada.",
+        "Esta conta de usuário foi desativada.",
+        "Questo account utente è stato disattivato.",
+        "Det här användarkontot har inaktiverats.",
+    ),
+    "forbidden.capability": _m(
+        "Your roles do not allow this ({capability}).",
+        "As suas funções não permitem esta operação ({capability}).",
+        "Suas funções não permitem esta operação ({capability}).",
+        "I tuoi ruoli non consentono questa operazione ({capability}).",
+        "Dina roller tillåter inte detta ({capability}).",
+    ),
+    # request shape and limits
+    "request.invalid_json": _m(
+        "The request body is not valid JSON.",
+        "O corpo do pedido não é JSON válido.",
+        "O corpo da requisição não é um JSON válido.",
+        "Il corpo della richiesta non è un JSON valido.",
+        "Begärans innehåll är inte giltig JSON.",
+    ),
+    "request.not_graphql": _m(
+        "The request must be a JSON object with a 'query' string; 'variables' must be an object and 'operationName' a string.",
+        "O pedido tem de ser um objeto JSON com uma string 'query'; 'variables' tem de ser um objeto e 'operationName' uma string.",
+        "A requisição deve ser um objeto JSON com uma string 'query'; 'variables' deve ser um objeto e 'operationName', uma string.",
+        "La richiesta deve essere un oggetto JSON con una stringa 'query'; 'variables' deve essere un oggetto e 'operationName' una stringa.",
+        "Begäran måste vara ett JSON-objekt med strängen 'query'; 'variables' ska vara ett objekt och 'operationName' en sträng.",
+    ),
+    "request.batching": _m(
+        "Batched operations are not supported: send one operation per request.",
+        "Não são suportadas operações em lote: envie uma operação por pedido.",
+        "Operações em lote não são suportadas: envie uma operação por requisição.",
+        "Le operazioni in batch non sono supportate: invia un'operazione per richiesta.",
+        "Batchade operationer stöds inte: skicka en operation per begäran.",
+    ),
+    "request.body_too_large": _m(
+        "The request body is larger than {maximum} bytes.",
+        "O corpo do pedido excede {maximum} bytes.",
+        "O corpo da requisição excede {maximum} bytes.",
+        "Il corpo della richiesta supera {maximum} byte.",
+        "Begärans innehåll är större än {maximum} byte.",
+    ),
+    "request.headers_too_large": _m(
+        "The request headers are larger than {maximum} bytes.",
+        "Os cabeçalhos do pedido excedem {maximum} bytes.",
+        "Os cabeçalhos da requisição excedem {maximum} bytes.",
+        "Le intestazioni della richiesta superano {maximum} byte.",
+        "Begärans rubriker är större än {maximum} byte.",
+    ),
+    "request.content_type": _m(
+        "Send the operation as 'application/json'.",
+        "Envie a operação como 'application/json'.",
+        "Envie a operação como 'application/json'.",
+        "Invia l'operazione come 'application/json'.",
+        "Skicka operationen som 'application/json'.",
+    ),
+    "request.method": _m(
+        "Send GraphQL operations with POST.",
+        "Envie as operações GraphQL com POST.",
+        "Envie as operações GraphQL usando POST.",
+        "Invia le operazioni GraphQL con POST.",
+        "Skicka GraphQL-operationer med POST.",
+    ),
+    "request.not_acceptable": _m(
+        "This endpoint answers with 'application/graphql-response+json' or 'application/json'.",
+        "Este endpoint responde com 'application/graphql-response+json' ou 'application/json'.",
+        "Este endpoint responde com 'application/graphql-response+json' ou 'application/json'.",
+        "Questo endpoint risponde con 'application/graphql-response+json' o 'application/json'.",
+        "Den här slutpunkten svarar med 'application/graphql-response+json' eller 'application/json'.",
+    ),
+    "request.subscription_over_http": _m(
+        "Subscriptions are served over WebSocket (graphql-transport-ws), not over HTTP.",
+        "As subscrições são servidas por WebSocket (graphql-transport-ws), não por HTTP.",
+        "As assinaturas são servidas via WebSocket (graphql-transport-ws), não via HTTP.",
+        "Le sottoscrizioni sono servite via WebSocket (graphql-transport-ws), non via HTTP.",
+        "Prenumerationer levereras över WebSocket (graphql-transport-ws), inte över HTTP.",
+    ),
+    "graphql.syntax": _m(
+        "The document is not valid GraphQL: {detail}",
+        "O documento não é GraphQL válido: {detail}",
+        "O documento não é um GraphQL válido: {detail}",
+        "Il documento non è GraphQL valido: {detail}",
+        "Dokumentet är inte giltig GraphQL: {detail}",
+    ),
+    "graphql.operation_not_found": _m(
+        "No operation named '{name}' in the document.",
+        "O documento não contém nenhuma operação com o nome '{name}'.",
+        "O documento não tem nenhuma operação chamada '{name}'.",
+        "Nel documento non c'è alcuna operazione chiamata '{name}'.",
+        "Dokumentet innehåller ingen operation med namnet '{name}'.",
+    ),
+    "graphql.operation_name_required": _m(
+        "The document has several operations: say which one with 'operationName'.",
+        "O documento tem várias operações: indique qual com 'operationName'.",
+        "O documento tem várias operações: informe qual delas em 'operationName'.",
+        "Il documento contiene più operazioni: indica quale con 'operationName'.",
+        "Dokumentet har flera operationer: ange vilken med 'operationName'.",
+    ),
+    "limits.tokens": _m(
+        "The document has more than {maximum} tokens.",
+        "O documento tem mais de {maximum} tokens.",
+        "O documento tem mais de {maximum} tokens.",
+        "Il documento contiene più di {maximum} token.",
+        "Dokumentet har fler än {maximum} token.",
+    ),
+    "limits.depth": _m(
+        "The operation is nested {actual} levels deep; the maximum is {maximum}.",
+        "A operação tem {actual} níveis de profundidade; o máximo é {maximum}.",
+        "A operação tem {actual} níveis de aninhamento; o máximo é {maximum}.",
+        "L'operazione ha {actual} livelli di annidamento; il massimo è {maximum}.",
+        "Operationen är nästlad i {actual} nivåer; högst {maximum} tillåts.",
+    ),
+    "limits.aliases": _m(
+        "The operation uses {actual} aliases; the maximum is {maximum}.",
+        "A operação usa {actual} aliases; o máximo é {maximum}.",
+        "A operação usa {actual} aliases; o máximo é {maximum}.",
+        "L'operazione usa {actual} alias; il massimo è {maximum}.",
+        "Operationen använder {actual} alias; högst {maximum} tillåts.",
+    ),
+    "limits.directives": _m(
+        "The operation uses {actual} directives; the maximum is {maximum}.",
+        "A operação usa {actual} diretivas; o máximo é {maximum}.",
+        "A operação usa {actual} diretivas; o máximo é {maximum}.",
+        "L'operazione usa {actual} direttive; il massimo è {maximum}.",
+        "Operationen använder {actual} direktiv; högst {maximum} tillåts.",
+    ),
+    "limits.root_fields": _m(
+        "The operation asks for {actual} top-level fields; the maximum is {maximum}.",
+        "A operação pede {actual} campos de topo; o máximo é {maximum}.",
+        "A operação solicita {actual} campos de nível superior; o máximo é {maximum}.",
+        "L'operazione richiede {actual} campi di primo livello; il massimo è {maximum}.",
+        "Operationen begär {actual} fält på toppnivå; högst {maximum} tillåts.",
+    ),
+    "internal.error": _m(
+        "Something went wrong on our side. Quote request id {request_id} when you contact support.",
+        "Ocorreu um erro do nosso lado. Indique o identificador do pedido {request_id} ao contactar o suporte.",
+        "Ocorreu um erro do nosso lado. Informe o ID da requisição {request_id} ao entrar em contato com o suporte.",
+        "Si è verificato un errore da parte nostra. Indica l'ID richiesta {request_id} quando contatti l'assistenza.",
+        "Något gick fel hos oss. Ange begärans id {request_id} när du kontaktar supporten.",
+    ),
+    # identifiers and pagination
+    "node.not_found": _m(
+        "No object with this id is visible to you.",
+        "Não existe nenhum objeto visível para si com este id.",
+        "Nenhum objeto com este id está visível para você.",
+        "Nessun oggetto con questo id è visibile per te.",
+        "Inget objekt med detta id är synligt för dig.",
+    ),
+    "cursor.invalid": _m(
+        "The cursor is not one this API gave out.",
+        "O cursor não foi emitido por esta API.",
+        "O cursor não foi emitido por esta API.",
+        "Il cursore non è stato emesso da questa API.",
+        "Markören kommer inte från det här API:et.",
+    ),
+    "page.first_and_last": _m(
+        "Give 'first' or 'last', not both.",
+        "Indique 'first' ou 'last', não ambos.",
+        "Informe 'first' ou 'last', não os dois.",
+        "Indica 'first' oppure 'last', non entrambi.",
+        "Ange 'first' eller 'last', inte båda.",
+    ),
+    "page.size": _m(
+        "Page sizes go from 1 to {maximum}.",
+        "O tamanho da página vai de 1 a {maximum}.",
+        "O tamanho da página vai de 1 a {maximum}.",
+        "La dimensione della pagina va da 1 a {maximum}.",
+        "Sidstorleken är mellan 1 och {maximum}.",
+    ),
+    # input validation
+    "text.length": _m(
+        "Must be between {minimum} and {maximum} characters long.",
+        "Tem de ter entre {minimum} e {maximum} caracteres.",
+        "Deve ter entre {minimum} e {maximum} caracteres.",
+        "Deve contenere tra {minimum} e {maximum} caratteri.",
+        "Måste vara mellan {minimum} och {maximum} tecken lång.",
+    ),
+    "customer.domain": _m(
+        "Give a domain name such as contoso.onmicrosoft.com.",
+        "Indique um nome de domínio, por exemplo contoso.onmicrosoft.com.",
+        "Informe um nome de domínio, como contoso.onmicrosoft.com.",
+        "Indica un nome di dominio, ad esempio contoso.onmicrosoft.com.",
+        "Ange ett domännamn, till exempel contoso.onmicrosoft.com.",
+    ),
+    "customer.country": _m(
+        "Give a two-letter ISO 3166 country code such as PT, BR, IT or SE.",
+        "Indique um código de país ISO 3166 de duas letras, como PT, BR, IT ou SE.",
+        "Informe um código de país ISO 3166 de duas letras, como PT, BR, IT ou SE.",
+        "Indica un codice paese ISO 3166 di due lettere, come PT, BR, IT o SE.",
+        "Ange en landskod enligt ISO 3166 med två bokstäver, till exempel PT, BR, IT eller SE.",
+    ),
+    "customer.language": _m(
+        "Give a language tag such as en, pt-PT, pt-BR, it or sv.",
+        "Indique uma etiqueta de idioma, como en, pt-PT, pt-BR, it ou sv.",
+        "Informe uma tag de idioma, como en, pt-PT, pt-BR, it ou sv.",
+        "Indica un codice lingua, come en, pt-PT, pt-BR, it o sv.",
+        "Ange en språkkod, till exempel en, pt-PT, pt-BR, it eller sv.",
+    ),
+    "contact.email": _m(
+        "Give a valid email address.",
+        "Indique um endereço de email válido.",
+        "Informe um endereço de e-mail válido.",
+        "Indica un indirizzo email valido.",
+        "Ange en giltig e-postadress.",
+    ),
+    "contact.phone": _m(
+        "Give a phone number with digits only, optionally starting with +.",
+        "Indique um número de telefone só com algarismos, opcionalmente começado por +.",
+        "Informe um número de telefone apenas com dígitos, opcionalmente começando com +.",
+        "Indica un numero di telefono composto da sole cifre, eventualmente preceduto da +.",
+        "Ange ett telefonnummer med bara siffror, gärna inlett med +.",
+    ),
+    "customer.not_found": _m(
+        "No customer with this id is visible to you.",
+        "Não existe nenhum cliente visível para si com este id.",
+        "Nenhum cliente com este id está visível para você.",
+        "Nessun cliente con questo id è visibile per te.",
+        "Ingen kund med detta id är synlig för dig.",
+    ),
+    "customer.external_id_taken": _m(
+        "Another customer already has this external id.",
+        "Já existe outro cliente com este id externo.",
+        "Outro cliente já usa este id externo.",
+        "Un altro cliente ha già questo id esterno.",
+        "En annan kund har redan detta externa id.",
+    ),
+    "customer.reseller_needs_provider": _m(
+        "Only an indirect provider creates customers for a reseller.",
+        "Só um fornecedor indireto cria clientes para um revendedor.",
+        "Somente um provedor indireto cria clientes para uma revenda.",
+        "Solo un provider indiretto crea clienti per conto di un rivenditore.",
+        "Endast en indirekt leverantör skapar kunder åt en återförsäljare.",
+    ),
+    "version.conflict": _m(
+        "Someone changed this object since you read it: reload it and try again.",
+        "Alguém alterou este objeto depois de o ter lido: volte a carregá-lo e tente novamente.",
+        "Alguém alterou este objeto depois que você o leu: recarregue-o e tente de novo.",
+        "Qualcuno ha modificato questo oggetto dopo che l'hai letto: ricaricalo e riprova.",
+        "Någon har ändrat objektet sedan du läste det: läs in det igen och försök på nytt.",
+    ),
+    "idempotency.key_reused": _m(
+        "This idempotency key was already used with different input.",
+        "Esta chave de idempotência já foi usada com outros dados.",
+        "Esta chave de idempotência já foi usada com outros dados.",
+        "Questa chiave di idempotenza è già stata usata con dati diversi.",
+        "Den här idempotensnyckeln har redan använts med andra indata.",
+    ),
+    "idempotency.key_length": _m(
+        "An idempotency key has 1 to {maximum} characters.",
+        "Uma chave de idempotência tem entre 1 e {maximum} caracteres.",
+        "Uma chave de idempotência tem de 1 a {maximum} caracteres.",
+        "Una chiave di idempotenza ha da 1 a {maximum} caratteri.",
+        "En idempotensnyckel har 1 till {maximum} tecken.",
+    ),
+    # partners, resellers, users
+    "partner.not_found": _m(
+        "No partner with this id is visible to you.",
+        "Não existe nenhum parceiro visível para si com este id.",
+        "Nenhum parceiro com este id está visível para você.",
+        "Nessun partner con questo id è visibile per te.",
+        "Ingen partner med detta id är synlig för dig.",
+    ),
+    "partner.tenant_id": _m(
+        "Give the Microsoft Entra tenant id (a GUID).",
+        "Indique o id de inquilino do Microsoft Entra (um GUID).",
+        "Informe o ID de locatário do Microsoft Entra (um GUID).",
+        "Indica l'ID tenant di Microsoft Entra (un GUID).",
+        "Ange klientorganisationens id i Microsoft Entra (ett GUID).",
+    ),
+    "partner.mpn_id": _m(
+        "Give the partner's MPN id (4 to 12 digits).",
+        "Indique o id MPN do parceiro (4 a 12 algarismos).",
+        "Informe o ID MPN do parceiro (de 4 a 12 dígitos).",
+        "Indica l'ID MPN del partner (da 4 a 12 cifre).",
+        "Ange partnerns MPN-id (4 till 12 siffror).",
+    ),
+    "partner.tenant_taken": _m(
+        "A partner with this tenant id is already onboarded.",
+        "Já existe um parceiro registado com este id de inquilino.",
+        "Já existe um parceiro cadastrado com este ID de locatário.",
+        "Un partner con questo ID tenant è già registrato.",
+        "En partner med detta klient-id är redan ansluten.",
+    ),
+    "partner.provider_required": _m(
+        "An indirect reseller needs the tenant id of its indirect provider.",
+        "Um revendedor indireto precisa do id de inquilino do seu fornecedor indireto.",
+        "Uma revenda indireta precisa do ID de locatário do seu provedor indireto.",
+        "Un rivenditore indiretto richiede l'ID tenant del suo provider indiretto.",
+        "En indirekt återförsäljare behöver klient-id:t för sin indirekta leverantör.",
+    ),
+    "partner.provider_not_found": _m(
+        "No indirect provider with this tenant id is onboarded.",
+        "Não existe nenhum fornecedor indireto registado com este id de inquilino.",
+        "Nenhum provedor indireto com este ID de locatário está cadastrado.",
+        "Nessun provider indiretto con questo ID tenant è registrato.",
+        "Ingen indirekt leverantör med detta klient-id är ansluten.",
+    ),
+    "partner.provider_only_for_resellers": _m(
+        "Only an indirect reseller has an indirect provider.",
+        "Só um revendedor indireto tem fornecedor indireto.",
+        "Somente uma revenda indireta tem provedor indireto.",
+        "Solo un rivenditore indiretto ha un provider indiretto.",
+        "Endast en indirekt återförsäljare har en indirekt leverantör.",
+    ),
+    "reseller.not_found": _m(
+        "No reseller with this id is visible to you.",
+        "Não existe nenhum revendedor visível para si com este id.",
+        "Nenhuma revenda com este id está visível para você.",
+        "Nessun rivenditore con questo id è visibile per te.",
+        "Ingen återförsäljare med detta id är synlig för dig.",
+    ),
+    "reseller.only_providers_register": _m(
+        "Only an indirect provider registers resellers.",
+        "Só um fornecedor indireto regista revendedores.",
+        "Somente um provedor indireto cadastra revendas.",
+        "Solo un provider indiretto registra i rivenditori.",
+        "Endast en indirekt leverantör registrerar återförsäljare.",
+    ),
+    "user.not_found": _m(
+        "No user with this id is visible to you.",
+        "Não existe nenhum utilizador visível para si com este id.",
+        "Nenhum usuário com este id está visível para você.",
+        "Nessun utente con questo id è visibile per te.",
+        "Ingen användare med detta id är synlig för dig.",
+    ),
+    "user.cannot_deactivate_self": _m(
+        "You cannot deactivate your own account.",
+        "Não pode desativar a sua própria conta.",
+        "Você não pode desativar a sua própria conta.",
+        "Non puoi disattivare il tuo account.",
+        "Du kan inte inaktivera ditt eget konto.",
+    ),
+}
+
+
+def translate(key: str, language: str, **params: Any) -> str:
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    template = entry.get(language) or entry[DEFAULT_LANGUAGE]
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The best of our languages for an `Accept-Language` header (RFC 9110 §12.5.4)."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate(accept_language.split(",")[:20]):
+        tag, _, parameters = item.strip().partition(";")
+        quality = 1.0
+        if parameters.strip().startswith("q="):
+            try:
+                quality = float(parameters.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, position, tag.strip().lower()))
+    for _, _, tag in sorted(ranked):
+        if (language := _match(tag)) is not None:
+            return language
+    return DEFAULT_LANGUAGE
+
+
+def _match(tag: str) -> str | None:
+    if tag == "pt-br":
+        return "pt-BR"
+    if tag.startswith("pt"):
+        return "pt-PT"
+    primary = tag.split("-")[0]
+    return primary if primary in {"en", "it", "sv"} else None

@@ -1,0 +1,102 @@
+"""Opaque global ids, the `Node` interface, and `node`/`nodes` lookups scoped to the viewer."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+
+from auth.permissions import Capability
+from resolvers.errors import BadInput, Forbidden, NotFound
+from schema.guards import field
+
+MAX_NODES = 100
+
+
+@strawberry.interface(description="An object with an opaque global id (Relay).")
+class Node:
+    id: strawberry.ID = field(
+        Capability.VIEWER, description="Opaque global id: pass it to `node(id:)`."
+    )
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    capability: Capability
+    loader: str
+    convert: Callable[[Any], Node]
+
+
+NODE_KINDS: dict[str, NodeKind] = {}
+
+
+def node_type(type_name: str, capability: Capability, loader: str) -> Callable[[type], type]:
+    """Register a Node type for `node(id:)`: read with `capability` through a scoped loader."""
+
+    def register(cls: type) -> type:
+        NODE_KINDS[type_name] = NodeKind(capability, loader, cls.from_model)  # type: ignore[attr-defined]
+        return cls
+
+    return register
+
+
+def to_global_id(type_name: str, pk: int) -> strawberry.ID:
+    return strawberry.ID(
+        base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+    )
+
+
+def from_global_id(value: str, expected: str | None = None) -> tuple[str, int]:
+    """(type name, primary key) of a global id; anything else is NOT_FOUND, like another
+    tenant's id, so that a guessed or foreign id tells nothing."""
+    try:
+        text = base64.urlsafe_b64decode(value.encode() + b"=" * (-len(value) % 4)).decode()
+        type_name, _, raw_pk = text.partition(":")
+        pk = int(raw_pk)
+    except (binascii.Error, UnicodeError, ValueError):
+        raise NotFound("node.not_found") from None
+    if type_name not in NODE_KINDS or pk <= 0 or (expected is not None and type_name != expected):
+        raise NotFound("node.not_found")
+    return type_name, pk
+
+
+def decode_id(value: str, expected: str, argument: list[str]) -> int:
+    """The primary key of an id argument that must name an object of type `expected`."""
+    try:
+        return from_global_id(value, expected)[1]
+    except NotFound:
+        raise NotFound("node.not_found", field=argument) from None
+
+
+async def resolve_node(info: strawberry.Info, value: str) -> Node:
+    type_name, pk = from_global_id(value)
+    kind = NODE_KINDS[type_name]
+    if kind.capability not in info.context.capabilities:
+        raise Forbidden("forbidden.capability", capability=str(kind.capability))
+    row = await getattr(info.context.loaders, kind.loader).load(pk)
+    if row is None:
+        raise NotFound("node.not_found")
+    return kind.convert(row)
+
+
+@strawberry.type
+class NodeQuery:
+    @field(Capability.VIEWER, description="Any object you may see, by its global id.")
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @field(
+        Capability.VIEWER,
+        description=f"Several objects by global id, in order; up to {MAX_NODES} at once. An id "
+        "you may not see is `null` with an error at its index.",
+    )
+    async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise BadInput("page.size", field=["ids"], maximum=MAX_NODES)
+        # One awaitable per id: the executor runs them together (one batched query per
+        # type) and puts each failure at its own index.
+        return [resolve_node(info, value) for value in ids]  # type: ignore[misc]

@@ -1,0 +1,89 @@
+"""Partners: the viewer's own organization, its indirect provider and its resellers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from auth.permissions import Capability
+from auth.viewer import PartnerKind
+from resolvers import models, resellers
+from resolvers.models import Cloud
+from schema.guards import field
+from schema.nodes import Node, node_type, to_global_id
+from schema.pagination import Connection, connection, page_request
+
+PartnerKindType = strawberry.enum(
+    PartnerKind,
+    name="PartnerKind",
+    description="DIRECT_BILL owns the whole relationship; an INDIRECT_PROVIDER (distributor) "
+    "sells through INDIRECT_RESELLERs.",
+)
+CloudType = strawberry.enum(
+    Cloud, name="Cloud", description="The Partner Center instance the partner works in."
+)
+
+
+@node_type("Partner", Capability.VIEWER, loader="partners")
+@strawberry.type(description="An organization in the CSP program, identified by its Entra tenant.")
+class Partner(Node):
+    name: str = field(Capability.VIEWER, description="The partner's name.")
+    kind: PartnerKindType = field(Capability.VIEWER, description="How the partner sells.")  # type: ignore[valid-type]
+    cloud: CloudType = field(Capability.VIEWER, description="Partner Center instance.")  # type: ignore[valid-type]
+    tenant_id: str = field(Capability.VIEWER, description="Microsoft Entra tenant id (`tid`).")
+    mpn_id: str | None = field(Capability.VIEWER, description="Microsoft Partner Network id.")
+    created_at: datetime = field(Capability.VIEWER, description="When it was onboarded.")
+    pk: strawberry.Private[int]
+    provider_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, row: models.Partner) -> Partner:
+        return cls(
+            id=to_global_id("Partner", row.id),
+            name=row.name,
+            kind=row.kind,
+            cloud=row.cloud,
+            tenant_id=row.tenant_id,
+            mpn_id=row.mpn_id,
+            created_at=row.created_at,
+            pk=row.id,
+            provider_pk=row.provider_id,
+        )
+
+    @field(Capability.VIEWER, description="The indirect provider of an indirect reseller.")
+    async def provider(self, info: strawberry.Info) -> Partner | None:
+        if self.provider_pk is None:
+            return None
+        row = await info.context.loaders.partners.load(self.provider_pk)
+        return Partner.from_model(row) if row is not None else None
+
+    @field(
+        Capability.RESELLERS_READ,
+        description="The indirect resellers of an indirect provider (yours only).",
+    )
+    async def resellers(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        search: str | None = None,
+    ) -> Connection[Partner] | None:
+        found = await resellers.list_resellers(
+            info.context.signed_in,
+            page=page_request(first, after, last, before),
+            search=search,
+            provider_id=self.pk,
+        )
+        return connection(found, Partner.from_model)
+
+
+@strawberry.type
+class PartnerQuery:
+    @field(Capability.VIEWER, description="Your own organization.")
+    async def partner(self, info: strawberry.Info) -> Partner:
+        viewer = info.context.signed_in
+        row = await info.context.loaders.partners.load(viewer.partner_id)
+        return Partner.from_model(row)

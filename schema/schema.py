@@ -1,0 +1,41 @@
+"""The one schema: every domain's Query and Mutation merged, built once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import strawberry
+from graphql import GraphQLField, GraphQLInterfaceType, GraphQLObjectType
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from schema.audit import AuditQuery
+from schema.customers import CustomerMutation, CustomerQuery
+from schema.nodes import NodeQuery
+from schema.partners import PartnerQuery
+from schema.resellers import ResellerMutation, ResellerQuery
+from schema.users import UserMutation, UserQuery
+from schema.viewer import ViewerQuery
+
+Query = merge_types(
+    "Query",
+    (ViewerQuery, PartnerQuery, NodeQuery, CustomerQuery, ResellerQuery, UserQuery, AuditQuery),
+)
+Mutation = merge_types("Mutation", (CustomerMutation, ResellerMutation, UserMutation))
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    config=StrawberryConfig(disable_field_suggestions=True),
+)
+
+
+def schema_fields() -> Iterator[tuple[str, str, GraphQLField]]:
+    """(type name, field name, field) of every field of every object and interface type."""
+    for name, graphql_type in schema._schema.type_map.items():
+        if name.startswith("__") or not isinstance(
+            graphql_type, GraphQLObjectType | GraphQLInterfaceType
+        ):
+            continue
+        for field_name, graphql_field in graphql_type.fields.items():
+            yield name, field_name, graphql_field
