@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.set_defaults(run=_serve)
 
-    commands.add_parser("migrate", help="create or upgrade the database").set_defaults(run=_migrate)
+    migrate = commands.add_parser("migrate", help="create or upgrade the database")
+    migrate.add_argument("--target", help="stop at (or go back to) this migration, e.g. 0001_initial")
+    migrate.set_defaults(run=_migrate)
     seed = commands.add_parser("seed-demo", help="fill an empty database with demo data")
     seed.set_defaults(run=_seed_demo)
     commands.add_parser("export-schema", help="print the SDL").set_defaults(run=_export_schema)
@@ -97,8 +99,8 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> None:
     )
 
 
-def _migrate(settings: Settings, _: argparse.Namespace) -> None:
-    asyncio.run(database.migrate(settings.database_url))
+def _migrate(settings: Settings, arguments: argparse.Namespace) -> None:
+    asyncio.run(database.migrate(settings.database_url, arguments.target))
     print(f"database is up to date ({_display_url(settings.database_url)})")
 
 

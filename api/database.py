@@ -40,9 +40,12 @@ def _connection_url(database_url: str) -> str:
 TORTOISE_ORM = tortoise_config("sqlite://:memory:")
 
 
-async def migrate(database_url: str) -> None:
-    """Create the database schema or upgrade it to the newest migration; rows are kept."""
-    await run_migrations(config=tortoise_config(database_url))
+async def migrate(database_url: str, target: str | None = None) -> None:
+    """Create the database schema or upgrade it to the newest migration (or to `target`,
+    such as `0001_initial`); rows are kept."""
+    await run_migrations(
+        config=tortoise_config(database_url), target=f"models.{target}" if target else None
+    )
     await Tortoise.close_connections()
 
 

@@ -1,0 +1,292 @@
+"""Roles on every field: the capability table against the contract, and its enforcement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from graphql import GraphQLNonNull
+
+from auth.permissions import GRANTS, PUBLIC_CAPABILITIES, Capability, capabilities_of
+from auth.viewer import Role
+from resolvers import models
+from schema.guards import GuardedExecutor, capability_of, is_governed
+from schema.nodes import to_global_id
+from schema.schema import schema, schema_fields
+from tests.conftest import Api, World
+
+# CONTRACT §4, copied row by row: GA AcA UMA BA AA SA HA.
+CONTRACT_TABLE = """
+customers:read          ✔ . ✔ ✔ ✔ ✔ ✔
+customers:write         ✔ . . . ✔ ✔ ✔
+customers:create        ✔ . . . ✔ ✔ .
+billing:read            ✔ . ✔ ✔ ✔ ✔ ✔
+billing:write           ✔ . . ✔ ✔ . .
+pricing:read            ✔ . . ✔ ✔ ✔ .
+subscriptions:read      ✔ . ✔ ✔ ✔ ✔ ✔
+subscriptions:write     ✔ . . . ✔ ✔ ✔
+subscriptions:suspend   ✔ . ✔ ✔ ✔ . .
+tickets:read            ✔ . . ✔ ✔ ✔ ✔
+tickets:write           ✔ . . ✔ ✔ . ✔
+escalations:write       ✔ . . . ✔ ✔ ✔
+disputes:write          ✔ . . ✔ ✔ . ✔
+support_offering:read   ✔ ✔ ✔ ✔ ✔ ✔ ✔
+support_offering:write  ✔ ✔ . . . . .
+resellers:read          ✔ . . . ✔ ✔ .
+resellers:write         ✔ . . . ✔ ✔ .
+users:read              ✔ ✔ ✔ . . . .
+users:write             ✔ . ✔ . . . .
+audit:read              ✔ . . . ✔ . .
+webhooks:write          ✔ . . ✔ ✔ ✔ ✔
+"""
+COLUMNS = [
+    Role.GLOBAL_ADMIN,
+    Role.ACCOUNT_ADMIN,
+    Role.USER_MANAGEMENT_ADMIN,
+    Role.BILLING_ADMIN,
+    Role.ADMIN_AGENT,
+    Role.SALES_AGENT,
+    Role.HELPDESK_AGENT,
+]
+CONTRACT: dict[str, frozenset[Role]] = {}
+for line in CONTRACT_TABLE.strip().splitlines():
+    name, *marks = line.split()
+    CONTRACT[name] = frozenset(
+        role for role, mark in zip(COLUMNS, marks, strict=True) if mark == "✔"
+    )
+
+ROLES: list[Role | None] = [*Role, None]  # None: a token without any known role
+
+
+def granted(capability: Capability, role: Role | None) -> bool:
+    if capability in PUBLIC_CAPABILITIES:
+        return True
+    return role is not None and role in CONTRACT[str(capability)]
+
+
+def test_the_table_has_exactly_the_contracts_rows() -> None:
+    assert {str(capability) for capability in GRANTS} == set(CONTRACT)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+@pytest.mark.parametrize("capability", list(GRANTS), ids=str)
+def test_each_role_holds_exactly_the_capabilities_of_the_contract(
+    capability: Capability, role: Role
+) -> None:
+    assert (capability in capabilities_of({role})) == (role in CONTRACT[str(capability)])
+
+
+def test_a_token_without_known_roles_may_only_read_the_viewer() -> None:
+    assert capabilities_of(set()) == PUBLIC_CAPABILITIES
+
+
+def test_every_field_and_mutation_of_the_schema_names_its_capability() -> None:
+    ungoverned = [
+        f"{type_name}.{name}"
+        for type_name, name, field in schema_fields()
+        if not is_governed(field)
+    ]
+    assert ungoverned == []
+
+
+def test_a_field_that_can_be_denied_is_nullable_so_the_rest_of_the_answer_is_served() -> None:
+    """Where fields of one type need different capabilities (beyond `viewer`), a denial must
+    not null the parent: the root types, and any type mixing two capabilities."""
+    offenders = []
+    by_type: dict[str, set[Capability | None]] = {}
+    fields = list(schema_fields())
+    for type_name, _, field in fields:
+        by_type.setdefault(type_name, set()).add(capability_of(field))
+    for type_name, name, field in fields:
+        capability = capability_of(field)
+        needed = by_type[type_name] - PUBLIC_CAPABILITIES
+        mixed = len(needed) > 1 or type_name in {"Query", "Mutation"}
+        if (
+            mixed
+            and capability not in PUBLIC_CAPABILITIES
+            and isinstance(field.type, GraphQLNonNull)
+        ):
+            offenders.append(f"{type_name}.{name}")
+    assert offenders == []
+
+
+# One minimal use of every root field, and the capability the contract puts on it.
+ROOT_FIELDS: dict[str, tuple[Capability, str]] = {
+    "viewer": (Capability.VIEWER, "viewer { roles }"),
+    "partner": (Capability.VIEWER, "partner { name }"),
+    "node": (Capability.VIEWER, "node(id: $partner) { id }"),
+    "nodes": (Capability.VIEWER, "nodes(ids: [$partner]) { id }"),
+    "customers": (Capability.CUSTOMERS_READ, "customers(first: 1) { totalCount }"),
+    "customer": (Capability.CUSTOMERS_READ, "customer(id: $customer) { id }"),
+    "resellers": (Capability.RESELLERS_READ, "resellers(first: 1) { totalCount }"),
+    "users": (Capability.USERS_READ, "users(first: 1) { totalCount }"),
+    "auditEvents": (Capability.AUDIT_READ, "auditEvents(first: 1) { totalCount }"),
+}
+MUTATIONS: dict[str, tuple[Capability, str]] = {
+    "createCustomer": (
+        Capability.CUSTOMERS_CREATE,
+        'createCustomer(input: {companyName: "Omega", domain: "omega.com", country: "PT", '
+        'language: "pt-PT"}) { customer { id } userErrors { code } }',
+    ),
+    "updateCustomer": (
+        Capability.CUSTOMERS_WRITE,
+        'updateCustomer(input: {id: $customer, expectedVersion: 1, companyName: "Renamed"}) '
+        "{ customer { id } userErrors { code } }",
+    ),
+    "registerReseller": (
+        Capability.RESELLERS_WRITE,
+        'registerReseller(input: {tenantId: "0b7b1a52-8f3e-4c1e-9a57-1d2f3e4a5b6c", '
+        'name: "New VAR", mpnId: "123456"}) { reseller { id } userErrors { code } }',
+    ),
+    "deactivateUser": (
+        Capability.USERS_WRITE,
+        "deactivateUser(input: {id: $user}) { user { id } userErrors { code } }",
+    ),
+    "reactivateUser": (
+        Capability.USERS_WRITE,
+        "reactivateUser(input: {id: $user}) { user { id } userErrors { code } }",
+    ),
+}
+
+
+def test_every_root_field_and_mutation_is_in_the_enforcement_matrix() -> None:
+    graphql_schema = schema._schema
+    assert set(graphql_schema.query_type.fields) == set(ROOT_FIELDS)
+    assert set(graphql_schema.mutation_type.fields) == set(MUTATIONS)
+
+
+def test_the_matrix_names_the_capability_each_field_declares() -> None:
+    graphql_schema = schema._schema
+    for name, (capability, _) in ROOT_FIELDS.items():
+        assert capability_of(graphql_schema.query_type.fields[name]) == capability, name
+    for name, (capability, _) in MUTATIONS.items():
+        assert capability_of(graphql_schema.mutation_type.fields[name]) == capability, name
+
+
+def _variables(world: World, used: str) -> dict[str, Any]:
+    values = {
+        "partner": world.partner_id("direct"),
+        "customer": world.customer_id("direct"),
+    }
+    return {name: value for name, value in values.items() if f"${name}" in used}
+
+
+def _document(operation: str, selection: str, world_variables: dict[str, Any]) -> str:
+    declared = ", ".join(f"${name}: ID!" for name in world_variables)
+    head = f"{operation}({declared})" if declared else operation
+    if operation == "query":
+        return f"{head} {{ {selection} viewer {{ roles }} }}"
+    return f"{head} {{ {selection} }}"
+
+
+def _forbidden_at(body: dict[str, Any], path: list[Any]) -> bool:
+    return any(
+        error.get("path") == path and error["extensions"]["code"] == "FORBIDDEN"
+        for error in body.get("errors", [])
+    )
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: str(role or "no_role"))
+@pytest.mark.parametrize("field", list(ROOT_FIELDS))
+async def test_a_root_field_is_served_exactly_to_the_roles_the_contract_names(
+    api: Api, world: World, field: str, role: Role | None
+) -> None:
+    capability, selection = ROOT_FIELDS[field]
+    variables = _variables(world, selection)
+    token = world.token("direct", *([role] if role else []))
+    body = await api.gql(_document("query", selection, variables), variables, token=token)
+    assert body["data"]["viewer"] == {"roles": [str(role)] if role else []}
+    if granted(capability, role):
+        assert not _forbidden_at(body, [field]), body
+        assert body["data"][field] is not None, body
+    else:
+        assert body["data"][field] is None
+        assert _forbidden_at(body, [field]), body
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: str(role or "no_role"))
+@pytest.mark.parametrize("field", list(MUTATIONS))
+async def test_a_mutation_runs_exactly_for_the_roles_the_contract_names(
+    api: Api, world: World, field: str, role: Role | None
+) -> None:
+    capability, selection = MUTATIONS[field]
+    partner = "provider" if field == "registerReseller" else "direct"
+    token = world.token(partner, *([role] if role else []))
+    variables = _variables(world, selection)
+    if "$user" in selection:
+        starts_active = field == "deactivateUser"
+        target = await models.User.create(
+            partner=world.partners[partner], sub="target-user", active=starts_active
+        )
+        variables["user"] = to_global_id("User", target.id)
+    before = await models.AuditEvent.all().count()
+    body = await api.gql(_document("mutation", selection, variables), variables, token=token)
+    written = await models.AuditEvent.all().count() - before
+    if granted(capability, role):
+        assert not _forbidden_at(body, [field]), body
+        assert body["data"][field]["userErrors"] == [], body
+        assert written == 1
+    else:
+        assert body["data"][field] is None
+        assert _forbidden_at(body, [field]), body
+        assert written == 0
+
+
+NODE_BY_TYPE = "query($id: ID!) { node(id: $id) { id ... on Customer { companyName } } }"
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: str(role or "no_role"))
+async def test_node_applies_the_read_capability_of_the_type_it_finds(
+    api: Api, world: World, role: Role | None
+) -> None:
+    token = world.token("direct", *([role] if role else []))
+    body = await api.gql(NODE_BY_TYPE, {"id": world.customer_id("direct")}, token=token)
+    if granted(Capability.CUSTOMERS_READ, role):
+        assert body["data"]["node"]["companyName"] == "Alpha Lda"
+    else:
+        assert body["data"]["node"] is None
+        assert _forbidden_at(body, ["node"])
+
+
+CAPABILITIES = "{ viewer { capabilities } }"
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: str(role or "no_role"))
+async def test_viewer_lists_the_capabilities_frontends_may_show(
+    api: Api, world: World, role: Role | None
+) -> None:
+    token = world.token("direct", *([role] if role else []))
+    data = await api.data(CAPABILITIES, token=token)
+    expected = {name for name, roles in CONTRACT.items() if role in roles} | {"viewer"}
+    assert set(data["viewer"]["capabilities"]) == expected
+
+
+NESTED_DENIAL = "query($n: Int) { customers(first: $n) { nodes { companyName reseller { resellers(first: 1) { totalCount } } } } }"
+
+
+async def test_denied_fields_cost_one_decision_whatever_the_number_of_rows(
+    api: Api, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(12):
+        await world.add_customer("reseller", f"Extra {number}")
+    decisions: list[str] = []
+    decide = GuardedExecutor._decide
+
+    def counting(self: GuardedExecutor, parent_type: Any, field_details_list: Any) -> Any:
+        decisions.append(f"{parent_type.name}.{field_details_list[0].node.name.value}")
+        return decide(self, parent_type, field_details_list)
+
+    monkeypatch.setattr(GuardedExecutor, "_decide", counting)
+    token = world.token("provider", Role.HELPDESK_AGENT)  # customers:read, not resellers:read
+    counts = {}
+    for size in (2, 14):
+        decisions.clear()
+        body = await api.gql(NESTED_DENIAL, {"n": size}, token=token)
+        denied = [error for error in body["errors"] if error["extensions"]["code"] == "FORBIDDEN"]
+        rows_with_reseller = [
+            node for node in body["data"]["customers"]["nodes"] if node["reseller"]
+        ]
+        assert len(denied) == len(rows_with_reseller) > 0
+        assert all(node["reseller"]["resellers"] is None for node in rows_with_reseller)
+        counts[size] = len(decisions)
+    assert counts[2] == counts[14]
