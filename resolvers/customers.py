@@ -58,10 +58,12 @@ def visible_customers(viewer: Viewer) -> QuerySet[Customer]:
     return Customer.filter(**visible_rows(viewer))
 
 
-async def get_customer(viewer: Viewer, customer_id: int) -> Customer:
+async def get_customer(
+    viewer: Viewer, customer_id: int, *, field: list[str] | None = None
+) -> Customer:
     customer = await visible_customers(viewer).get_or_none(id=customer_id)
     if customer is None:
-        raise NotFound("customer.not_found")
+        raise NotFound("customer.not_found", field=field)
     return customer
 
 
@@ -249,7 +251,7 @@ async def update_customer(
     if problems:
         raise InvalidInput(problems)
     async with in_transaction():
-        customer = await get_customer(viewer, customer_id)
+        customer = await get_customer(viewer, customer_id, field=["id"])
         if customer.version != expected_version:
             raise VersionConflict(
                 "version.conflict", field=["expectedVersion"], current=customer.version

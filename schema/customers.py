@@ -168,7 +168,8 @@ class CustomerQuery:
     @field(Capability.CUSTOMERS_READ, description="One customer by id.")
     async def customer(self, info: strawberry.Info, id: strawberry.ID) -> Customer | None:
         pk = decode_id(id, "Customer", ["id"])
-        return Customer.from_model(await customers.get_customer(info.context.signed_in, pk))
+        row = await customers.get_customer(info.context.signed_in, pk, field=["id"])
+        return Customer.from_model(row)
 
 
 @strawberry.type

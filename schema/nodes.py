@@ -64,12 +64,21 @@ def from_global_id(value: str, expected: str | None = None) -> tuple[str, int]:
     return type_name, pk
 
 
+NOT_FOUND_KEYS = {
+    "Customer": "customer.not_found",
+    "Partner": "partner.not_found",
+    "User": "user.not_found",
+}
+
+
 def decode_id(value: str, expected: str, argument: list[str]) -> int:
-    """The primary key of an id argument that must name an object of type `expected`."""
+    """The primary key of an id argument that must name an object of type `expected`.
+
+    A malformed id fails exactly like another tenant's or a deleted object's id."""
     try:
         return from_global_id(value, expected)[1]
     except NotFound:
-        raise NotFound("node.not_found", field=argument) from None
+        raise NotFound(NOT_FOUND_KEYS.get(expected, "node.not_found"), field=argument) from None
 
 
 async def resolve_node(info: strawberry.Info, value: str) -> Node:
