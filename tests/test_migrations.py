@@ -1,0 +1,134 @@
+"""`partnergraph migrate` creates a database, upgrades an old one without losing rows, and the
+migrations describe exactly the models."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest_asyncio
+
+from tests.databases import backend, create_postgres_database, drop_postgres_database
+
+ROOT = Path(__file__).resolve().parents[1]
+TENANT = "6a1f0c2e-1111-4a2b-9c3d-4e5f6a7b8c9d"
+
+
+def cli(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PARTNERGRAPH_DATABASE_URL": database_url}
+    return subprocess.run(  # noqa: S603 - our own console script
+        [sys.executable, "-m", "api.cli", *arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest_asyncio.fixture
+async def fresh_database(tmp_path: Path) -> AsyncIterator[str]:
+    if backend() == "postgres":
+        url = await create_postgres_database("partnergraph_migrations")
+        yield url
+        await drop_postgres_database(url)
+    else:
+        yield f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
+
+
+INSERT_PARTNER = (
+    "INSERT INTO partners (tenant_id, name, kind, cloud, active, version, created_at, updated_at) "
+    "VALUES ('{tenant}', 'Old Partner', 'DIRECT_BILL', 'GLOBAL', {true}, 1, {now}, {now})"
+)
+INSERT_CUSTOMER = (
+    "INSERT INTO customers (partner_id, company_name, domain, country, language, version, "
+    "created_at, updated_at) VALUES (1, 'Kept Lda', 'kept.pt', 'PT', 'pt-PT', 1, {now}, {now})"
+)
+
+
+async def _run_sql(url: str, statements: list[str]) -> list[tuple]:
+    """Run statements on the database directly; the result of the last one."""
+    if url.startswith("sqlite://"):
+        connection = sqlite3.connect(url.removeprefix("sqlite://"))
+        try:
+            rows: list[tuple] = []
+            for statement in statements:
+                rows = connection.execute(statement).fetchall()
+            connection.commit()
+            return rows
+        finally:
+            connection.close()
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        records = []
+        for statement in statements:
+            records = await connection.fetch(statement)
+        return [tuple(record) for record in records]
+    finally:
+        await connection.close()
+
+
+def _dialect(url: str) -> dict[str, str]:
+    if url.startswith("sqlite://"):
+        return {"tenant": TENANT, "true": "1", "now": "'2026-01-02 03:04:05+00:00'"}
+    return {"tenant": TENANT, "true": "TRUE", "now": "now()"}
+
+
+async def test_an_upgrade_from_the_first_migration_keeps_every_row(fresh_database: str) -> None:
+    first = cli(fresh_database, "migrate", "--target", "0001_initial")
+    assert first.returncode == 0, first.stderr
+    values = _dialect(fresh_database)
+    await _run_sql(
+        fresh_database, [INSERT_PARTNER.format(**values), INSERT_CUSTOMER.format(**values)]
+    )
+
+    upgrade = cli(fresh_database, "migrate")
+    assert upgrade.returncode == 0, upgrade.stderr
+    rows = await _run_sql(
+        fresh_database,
+        ["SELECT p.name, c.company_name FROM customers c JOIN partners p ON p.id = c.partner_id"],
+    )
+    assert rows == [("Old Partner", "Kept Lda")]
+    assert await _run_sql(fresh_database, ["SELECT COUNT(*) FROM audit_events"]) == [(0,)]
+
+    again = cli(fresh_database, "migrate")
+    assert again.returncode == 0, again.stderr
+    assert await _run_sql(fresh_database, ["SELECT COUNT(*) FROM customers"]) == [(1,)]
+
+
+DETECT_CHANGES = """
+import asyncio
+from tortoise.context import TortoiseContext
+from tortoise.migrations.autodetector import MigrationAutodetector
+from api.database import tortoise_config
+
+async def main():
+    config = tortoise_config("sqlite://:memory:")
+    async with TortoiseContext() as context:
+        await context.init(config=config)
+        writers = await MigrationAutodetector(context.apps, config["apps"]).changes()
+    print(sorted(writer.name for writer in writers))
+
+asyncio.run(main())
+"""
+
+
+def test_the_migrations_describe_exactly_the_models() -> None:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", DETECT_CHANGES],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", (
+        "models changed without a migration: run `tortoise makemigrations`"
+    )

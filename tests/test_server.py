@@ -1,0 +1,184 @@
+"""End to end, as `make run` does it: migrate, seed the demo, serve with uvicorn, and answer a
+printed token over real HTTP (the lifespan opens the ORM for every request task)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.databases import backend, create_postgres_database, drop_postgres_database
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest_asyncio.fixture
+async def server_database(tmp_path: Path) -> AsyncIterator[str]:
+    if backend() == "postgres":
+        url = await create_postgres_database("partnergraph_server")
+        yield url
+        await drop_postgres_database(url)
+    else:
+        yield f"sqlite://{tmp_path / 'demo.sqlite3'}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def environment(server_database: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PARTNERGRAPH_DATABASE_URL": server_database,
+        "PARTNERGRAPH_PORT": str(_free_port()),
+    }
+
+
+def _cli(environment: dict[str, str], *arguments: str) -> str:
+    result = subprocess.run(  # noqa: S603 - our own console script
+        [sys.executable, "-m", "api.cli", *arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    _cli(environment, "migrate")
+    log = tmp_path / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve"],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{environment['PARTNERGRAPH_PORT']}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/healthz", timeout=1):  # noqa: S310
+                        break
+                except (urllib.error.URLError, ConnectionError):
+                    assert process.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline, "server did not start"
+                    time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def _post(url: str, query: str, token: str) -> tuple[int, dict]:
+    request = urllib.request.Request(  # noqa: S310
+        url,
+        data=json.dumps({"query": query}).encode(),
+        headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_a_printed_demo_token_answers_the_viewer_query_over_http(
+    server: str, environment: dict[str, str]
+) -> None:
+    printed = _cli(environment, "seed-demo")
+    tokens = dict(re.findall(r"^  (\w+)\s+(ey\S+)$", printed, flags=re.MULTILINE))
+    assert set(tokens) >= {"global_admin", "billing_admin", "helpdesk_agent", "sales_agent"}
+    status, body = _post(
+        f"{server}/graphql", "{ viewer { roles partner { name } } }", tokens["billing_admin"]
+    )
+    assert status == 200
+    assert body == {
+        "data": {
+            "viewer": {"roles": ["billing_admin"], "partner": {"name": "Contoso Cloud Services"}}
+        }
+    }
+    status, body = _post(
+        f"{server}/graphql",
+        "{ customers { totalCount nodes { language } } }",
+        tokens["sales_agent"],
+    )
+    assert body["data"]["customers"]["totalCount"] == 5
+    assert {node["language"] for node in body["data"]["customers"]["nodes"]} == {
+        "en",
+        "pt-PT",
+        "pt-BR",
+        "it",
+        "sv",
+    }
+    with urllib.request.urlopen(f"{server}/readyz", timeout=5) as response:  # noqa: S310
+        assert json.loads(response.read()) == {"status": "ok", "database": "reachable"}
+
+
+def test_seeding_twice_keeps_the_data_and_prints_tokens_again(environment: dict[str, str]) -> None:
+    _cli(environment, "migrate")
+    assert "demo data created" in _cli(environment, "seed-demo")
+    again = _cli(environment, "seed-demo")
+    assert "already has data" in again
+    assert "global_admin" in again
+
+
+def test_partner_add_and_token_work_from_the_cli(server: str, environment: dict[str, str]) -> None:
+    tenant = "0f0e0d0c-0b0a-4a09-8807-060504030201"
+    _cli(
+        environment,
+        "partner",
+        "add",
+        "--tenant-id",
+        tenant,
+        "--name",
+        "Cli Partner",
+        "--kind",
+        "DIRECT_BILL",
+    )
+    token = _cli(environment, "token", "--tenant-id", tenant, "--role", "global_admin").strip()
+    status, body = _post(f"{server}/graphql", "{ partner { name kind } }", token)
+    assert (status, body) == (
+        200,
+        {"data": {"partner": {"name": "Cli Partner", "kind": "DIRECT_BILL"}}},
+    )
+
+
+def test_production_refuses_to_start_with_the_default_secret(environment: dict[str, str]) -> None:
+    for secret in ("", "short", "partnergraph-development-secret-not-for-production"):
+        result = subprocess.run(
+            [sys.executable, "-m", "api.cli", "serve"],
+            cwd=ROOT,
+            env={
+                **environment,
+                "PARTNERGRAPH_ENV": "production",
+                "PARTNERGRAPH_JWT_SECRET": secret,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 2
+        assert "JWT_SECRET" in result.stderr
