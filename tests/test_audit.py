@@ -90,7 +90,8 @@ async def test_a_mutation_that_fails_midway_leaves_no_change_no_audit_and_no_eve
         for record in caplog.records
         if getattr(record, "request_id", None) == response.headers["x-request-id"]
     ]
-    assert logged and logged[0].exc_info is not None
+    assert logged
+    assert logged[0].exc_info is not None
 
 
 async def test_a_refused_update_writes_nothing(api: Api, world: World) -> None:
