@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database")
-    migrate.add_argument("--target", help="stop at (or go back to) this migration, e.g. 0001_initial")
+    migrate.add_argument(
+        "--target", help="stop at (or go back to) this migration, e.g. 0001_initial"
+    )
     migrate.set_defaults(run=_migrate)
     seed = commands.add_parser("seed-demo", help="fill an empty database with demo data")
     seed.set_defaults(run=_seed_demo)

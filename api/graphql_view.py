@@ -126,12 +126,27 @@ def _response_media_type(accept: str | None) -> str | None:
     """`application/graphql-response+json` when the client accepts it, else legacy JSON."""
     if not accept:
         return JSON
-    offered = [item.split(";")[0].strip().lower() for item in accept.split(",")]
+    offered = []
+    for item in accept.split(","):
+        media_type, *parameters = (part.strip().lower() for part in item.split(";"))
+        if not any(_refused(parameter) for parameter in parameters):
+            offered.append(media_type)
     if GRAPHQL_RESPONSE in offered:
         return GRAPHQL_RESPONSE
     if any(item in {JSON, "application/*", "*/*"} for item in offered):
         return JSON
     return None
+
+
+def _refused(parameter: str) -> bool:
+    """`q=0` means "not this one" (RFC 9110 §12.4.2)."""
+    name, _, value = parameter.partition("=")
+    if name.strip() != "q":
+        return False
+    try:
+        return float(value) == 0
+    except ValueError:
+        return True
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

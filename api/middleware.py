@@ -65,7 +65,7 @@ class RequestContext:
                     500,
                     translate("internal.error", language, request_id=request_id),
                     "INTERNAL_SERVER_ERROR",
-                    request_id=request_id,
+                    requestId=request_id,
                 )
         finally:
             access_log.info(

@@ -60,7 +60,10 @@ class Settings:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = _Reader(os.environ if environ is None else environ)
-        environment = Environment(env.text("ENV", Environment.DEVELOPMENT.value).lower())
+        name = env.text("ENV", Environment.DEVELOPMENT.value).lower()
+        if name not in {environment.value for environment in Environment}:
+            raise SettingsError(f"{PREFIX}ENV must be development or production, not {name!r}")
+        environment = Environment(name)
         production = environment is Environment.PRODUCTION
         jwks_url = env.optional("JWT_JWKS_URL")
         secret = env.optional("JWT_SECRET")
@@ -110,6 +113,8 @@ class Settings:
         elif self.jwt_algorithm in ASYMMETRIC_ALGORITHMS:
             if not self.jwt_jwks_url:
                 raise SettingsError(f"{PREFIX}JWT_JWKS_URL is required for {self.jwt_algorithm}")
+            if self.is_production and not self.jwt_jwks_url.startswith("https://"):
+                raise SettingsError(f"{PREFIX}JWT_JWKS_URL must be https in production")
         else:
             raise SettingsError(f"{PREFIX}JWT_ALGORITHM must be HS256, RS256 or ES256")
         if self.is_production and "*" in self.cors_origins:

@@ -25,6 +25,7 @@ from resolvers.tenancy import owner_of_new_row, visible_rows
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 LANGUAGE = re.compile(r"^([a-z]{2,3})(?:-([a-z]{2}|[0-9]{3}))?$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+EXTERNAL_ID_TAKEN = "customer.external_id_taken"
 PHONE = re.compile(r"^\+?[0-9][0-9 ().-]{3,38}$")
 
 PROFILE_FIELDS = (
@@ -180,7 +181,7 @@ async def _check_external_id(
     if exclude is not None:
         query = query.exclude(id=exclude)
     if await query.exists():
-        raise BadInput("customer.external_id_taken", field=["externalId"])
+        raise BadInput(EXTERNAL_ID_TAKEN, field=["externalId"])
 
 
 async def create_customer(
@@ -235,11 +236,14 @@ async def create_customer(
                 after=snapshot(customer, PROFILE_FIELDS),
             )
             return customer
-    except IntegrityError:
-        # A concurrent call with the same key or external id committed first.
+    except (IntegrityError, BadInput) as error:
+        if isinstance(error, BadInput) and error.key != EXTERNAL_ID_TAKEN:
+            raise
+        # A concurrent call with the same key (or external id) committed first: a retry gets
+        # that call's customer, anything else a clear refusal.
         if (existing := await idempotency.replayed_entity(viewer, **replay)) is not None:
             return await Customer.get(id=existing)
-        raise BadInput("customer.external_id_taken", field=["externalId"]) from None
+        raise BadInput(EXTERNAL_ID_TAKEN, field=["externalId"]) from None
 
 
 async def update_customer(

@@ -14,6 +14,7 @@ Row = TypeVar("Row")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+MAX_KEY = 2**31 - 1  # primary keys are 32-bit integers on every backend
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ from resolvers.models import Partner, User
 from resolvers.pagination import Page, PageRequest, paginate
 
 USER_FIELDS = ("sub", "name", "email", "active")
+NAME_LENGTH = 200
+EMAIL_LENGTH = 320
 
 
 async def authenticate(
@@ -31,7 +33,13 @@ async def authenticate(
         if partner is None:
             raise Unauthenticated("auth.unknown_tenant")
         try:
-            user = await User.create(partner=partner, sub=sub, name=name, email=email)
+            # Names and emails come from the identity provider: keep what fits the directory.
+            user = await User.create(
+                partner=partner,
+                sub=sub,
+                name=name[:NAME_LENGTH] if name else None,
+                email=email[:EMAIL_LENGTH] if email else None,
+            )
         except IntegrityError:  # created concurrently by another request
             user = await User.get(partner=partner, sub=sub)
         user.partner = partner

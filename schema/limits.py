@@ -53,8 +53,11 @@ class _Measure:
             directives = len(selection.directives or ())
             if isinstance(selection, FieldNode):
                 child = self.selection_set(selection.selection_set)
+                # Introspection nests `ofType` deeply: its depth is bounded by the token limit
+                # (and introspection is off in production); its aliases still count.
+                introspection = selection.name.value.startswith("__")
                 shape = Shape(
-                    depth=child.depth + 1,
+                    depth=0 if introspection else child.depth + 1,
                     aliases=child.aliases + (1 if selection.alias else 0),
                     directives=child.directives + directives,
                 )

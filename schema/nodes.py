@@ -12,6 +12,7 @@ import strawberry
 
 from auth.permissions import Capability
 from resolvers.errors import BadInput, Forbidden, NotFound
+from resolvers.pagination import MAX_KEY
 from schema.guards import field
 
 MAX_NODES = 100
@@ -59,7 +60,11 @@ def from_global_id(value: str, expected: str | None = None) -> tuple[str, int]:
         pk = int(raw_pk)
     except (binascii.Error, UnicodeError, ValueError):
         raise NotFound("node.not_found") from None
-    if type_name not in NODE_KINDS or pk <= 0 or (expected is not None and type_name != expected):
+    if (
+        type_name not in NODE_KINDS
+        or not 0 < pk <= MAX_KEY
+        or (expected is not None and type_name != expected)
+    ):
         raise NotFound("node.not_found")
     return type_name, pk
 

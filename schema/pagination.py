@@ -11,7 +11,7 @@ import strawberry
 
 from auth.permissions import Capability
 from resolvers.errors import BadInput
-from resolvers.pagination import Page, PageRequest
+from resolvers.pagination import MAX_KEY, Page, PageRequest
 from schema.guards import field
 
 NodeT = TypeVar("NodeT")
@@ -30,7 +30,7 @@ def decode_cursor(cursor: str | None, argument: str) -> int | None:
         text = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)).decode()
         if text.startswith(CURSOR_PREFIX):
             pk = int(text[len(CURSOR_PREFIX) :])
-            if pk >= 0:
+            if 0 <= pk <= MAX_KEY:
                 return pk
     except (binascii.Error, UnicodeError, ValueError):
         pass
