@@ -21,7 +21,7 @@ from auth.tokens import JwksKeys, TokenPolicy, TokenVerifier
 from schema.execution import Engine
 from schema.schema import schema
 
-GRAPHQL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+GRAPHQL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def token_verifier(settings: Settings) -> TokenVerifier:

@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -210,40 +209,38 @@ async def create_customer(
     )
     if problems:
         raise InvalidInput(problems)
-    fingerprinted = {
+    fingerprint = {
         **values,
         "billing_contact": asdict(billing_contact) if billing_contact else None,
     }
-    replay = {"operation": "createCustomer", "key": idempotency_key, "payload": fingerprinted}
-    try:
-        async with in_transaction():
-            if (existing := await idempotency.replayed_entity(viewer, **replay)) is not None:
-                return await Customer.get(id=existing)
-            await _check_reseller(viewer, reseller_id)
-            owner = owner_of_new_row(viewer, reseller_id)
-            await _check_external_id(owner, values["external_id"])
-            customer = await Customer.create(**{**values, **owner})
-            await idempotency.remember(viewer, **replay, entity_id=customer.id)
-            await record_change(
-                actor,
-                action="customer.created",
-                entity_type="Customer",
-                entity_id=customer.id,
-                version=customer.version,
-                owner=(customer.partner_id, customer.reseller_id),
-                operation=Operation.CREATED,
-                before=None,
-                after=snapshot(customer, PROFILE_FIELDS),
-            )
-            return customer
-    except (IntegrityError, BadInput) as error:
-        if isinstance(error, BadInput) and error.key != EXTERNAL_ID_TAKEN:
-            raise
-        # A concurrent call with the same key (or external id) committed first: a retry gets
-        # that call's customer, anything else a clear refusal.
-        if (existing := await idempotency.replayed_entity(viewer, **replay)) is not None:
-            return await Customer.get(id=existing)
-        raise BadInput(EXTERNAL_ID_TAKEN, field=["externalId"]) from None
+
+    async def insert() -> Customer:
+        await _check_reseller(viewer, reseller_id)
+        owner = owner_of_new_row(viewer, reseller_id)
+        await _check_external_id(owner, values["external_id"])
+        customer = await Customer.create(**{**values, **owner})
+        await record_change(
+            actor,
+            action="customer.created",
+            entity_type="Customer",
+            entity_id=customer.id,
+            version=customer.version,
+            owner=(customer.partner_id, customer.reseller_id),
+            operation=Operation.CREATED,
+            before=None,
+            after=snapshot(customer, PROFILE_FIELDS),
+        )
+        return customer
+
+    return await idempotency.create_once(
+        viewer,
+        operation="createCustomer",
+        key=idempotency_key,
+        payload=fingerprint,
+        create=insert,
+        load=lambda pk: Customer.get(id=pk),
+        conflict=BadInput(EXTERNAL_ID_TAKEN, field=["externalId"]),
+    )
 
 
 async def update_customer(

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from auth.viewer import Viewer
-from resolvers.errors import BadInput, IdempotencyKeyReused
+from resolvers.errors import BadInput, DomainError, IdempotencyKeyReused
 from resolvers.models import IdempotencyKey
+
+Row = TypeVar("Row")
 
 MAX_KEY_LENGTH = 255
 
@@ -51,3 +57,36 @@ async def remember(
             fingerprint=fingerprint(payload),
             entity_id=entity_id,
         )
+
+
+async def create_once(
+    viewer: Viewer,
+    *,
+    operation: str,
+    key: str | None,
+    payload: dict[str, Any],
+    create: Callable[[], Awaitable[Row]],
+    load: Callable[[int], Awaitable[Row]],
+    conflict: DomainError,
+) -> Row:
+    """Run `create` (the row, its audit record and change event) in one transaction, at most
+    once per idempotency key.
+
+    When a unique constraint fails, or `create` raises `conflict` itself, a concurrent call
+    with the same key may have committed first: the caller then gets that call's row, like
+    any retry; without such a call, `conflict` is the answer.
+    """
+    replay = {"operation": operation, "key": key, "payload": payload}
+    try:
+        async with in_transaction():
+            if (existing := await replayed_entity(viewer, **replay)) is not None:
+                return await load(existing)
+            row = await create()
+            await remember(viewer, **replay, entity_id=row.id)  # type: ignore[attr-defined]
+            return row
+    except (IntegrityError, DomainError) as error:
+        if isinstance(error, DomainError) and error.key != conflict.key:
+            raise
+        if (existing := await replayed_entity(viewer, **replay)) is not None:
+            return await load(existing)
+        raise conflict from None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from auth.viewer import PartnerKind, Viewer
+from resolvers import idempotency
 from resolvers.audit import Actor, Operation, record_change, snapshot
 from resolvers.errors import BadInput, Forbidden, InvalidInput
 from resolvers.models import Partner
@@ -30,37 +29,43 @@ async def list_resellers(
     return await paginate(query, page)
 
 
-async def register_reseller(actor: Actor, *, tenant_id: str, name: str, mpn_id: str) -> Partner:
+async def register_reseller(
+    actor: Actor, *, tenant_id: str, name: str, mpn_id: str, idempotency_key: str | None = None
+) -> Partner:
     viewer = actor.viewer
     if not viewer.is_provider:
         raise Forbidden("reseller.only_providers_register")
     if problems := check_identity(tenant_id, name, mpn_id):
         raise InvalidInput(problems)
-    tenant_id = tenant_id.lower()
-    try:
-        async with in_transaction():
-            if await Partner.exists(tenant_id=tenant_id):
-                raise BadInput("partner.tenant_taken", field=["tenantId"])
-            provider = await Partner.get(id=viewer.partner_id)
-            reseller = await Partner.create(
-                tenant_id=tenant_id,
-                name=name.strip(),
-                kind=PartnerKind.INDIRECT_RESELLER,
-                cloud=provider.cloud,
-                mpn_id=mpn_id,
-                provider=provider,
-            )
-            await record_change(
-                actor,
-                action="reseller.registered",
-                entity_type="Partner",
-                entity_id=reseller.id,
-                version=reseller.version,
-                owner=(provider.id, reseller.id),
-                operation=Operation.CREATED,
-                before=None,
-                after=snapshot(reseller, RESELLER_FIELDS),
-            )
-            return reseller
-    except IntegrityError:
-        raise BadInput("partner.tenant_taken", field=["tenantId"]) from None
+    values = {"tenant_id": tenant_id.lower(), "name": name.strip(), "mpn_id": mpn_id}
+    taken = BadInput("partner.tenant_taken", field=["tenantId"])
+
+    async def insert() -> Partner:
+        if await Partner.exists(tenant_id=values["tenant_id"]):
+            raise taken
+        provider = await Partner.get(id=viewer.partner_id)
+        reseller = await Partner.create(
+            **values, kind=PartnerKind.INDIRECT_RESELLER, cloud=provider.cloud, provider=provider
+        )
+        await record_change(
+            actor,
+            action="reseller.registered",
+            entity_type="Partner",
+            entity_id=reseller.id,
+            version=reseller.version,
+            owner=(provider.id, reseller.id),
+            operation=Operation.CREATED,
+            before=None,
+            after=snapshot(reseller, RESELLER_FIELDS),
+        )
+        return reseller
+
+    return await idempotency.create_once(
+        viewer,
+        operation="registerReseller",
+        key=idempotency_key,
+        payload=values,
+        create=insert,
+        load=lambda pk: Partner.get(id=pk),
+        conflict=taken,
+    )

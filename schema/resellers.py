@@ -17,6 +17,9 @@ class RegisterResellerInput:
     tenant_id: str = strawberry.field(description="The reseller's Microsoft Entra tenant id.")
     name: str
     mpn_id: str = strawberry.field(description="The reseller's MPN id (4 to 12 digits).")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key returns the first result."
+    )
 
 
 @strawberry.type(description="The result of registering a reseller.")
@@ -56,7 +59,11 @@ class ResellerMutation:
     ) -> ResellerPayload | None:
         context = info.context
         work = resellers.register_reseller(
-            context.actor, tenant_id=input.tenant_id, name=input.name, mpn_id=input.mpn_id
+            context.actor,
+            tenant_id=input.tenant_id,
+            name=input.name,
+            mpn_id=input.mpn_id,
+            idempotency_key=input.idempotency_key,
         )
         row, errors = await attempt(work, context.language)
         return ResellerPayload(reseller=row and Partner.from_model(row), user_errors=errors)
