@@ -47,21 +47,20 @@ async def record_change(
     actor: Actor,
     *,
     action: str,
-    entity_type: str,
-    entity_id: int,
-    version: int,
+    row: Any,
+    fields: tuple[str, ...],
     owner: tuple[int, int | None],
-    operation: Operation,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
+    before: dict[str, Any] | None = None,
+    operation: Operation | None = None,
 ) -> None:
-    """Write the audit record and the change event of one change (inside its transaction).
-
-    `owner` is the (partner_id, reseller_id) pair that decides who may see the change.
-    """
+    """Write the audit record and the change event of a change to `row` (inside the change's
+    transaction). `owner` is the (partner_id, reseller_id) pair that decides who may see it;
+    without `before` the change is a creation."""
     viewer = actor.viewer
     now = datetime.now(UTC)
     partner_id, reseller_id = owner
+    entity_type = type(row).__name__
+    operation = operation or (Operation.CREATED if before is None else Operation.UPDATED)
     await AuditEvent.create(
         partner_id=partner_id,
         reseller_id=reseller_id,
@@ -70,9 +69,9 @@ async def record_change(
         actor_roles=sorted(viewer.roles),
         action=action,
         entity_type=entity_type,
-        entity_id=entity_id,
+        entity_id=row.id,
         before=before,
-        after=after,
+        after=None if operation is Operation.DELETED else snapshot(row, fields),
         request_id=actor.request_id,
         occurred_at=now,
     )
@@ -80,9 +79,9 @@ async def record_change(
         partner_id=partner_id,
         reseller_id=reseller_id,
         entity_type=entity_type,
-        entity_id=entity_id,
+        entity_id=row.id,
         operation=operation.value,
-        version=version,
+        version=row.version,
         occurred_at=now,
     )
 

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from auth.viewer import Viewer
 from resolvers import idempotency
-from resolvers.audit import Actor, Operation, record_change, snapshot
+from resolvers.audit import Actor, record_change, snapshot
 from resolvers.countries import COUNTRY_CODES
 from resolvers.errors import BadInput, DomainError, InvalidInput, NotFound, VersionConflict
 from resolvers.models import Customer, Partner
@@ -222,13 +222,9 @@ async def create_customer(
         await record_change(
             actor,
             action="customer.created",
-            entity_type="Customer",
-            entity_id=customer.id,
-            version=customer.version,
+            row=customer,
+            fields=PROFILE_FIELDS,
             owner=(customer.partner_id, customer.reseller_id),
-            operation=Operation.CREATED,
-            before=None,
-            after=snapshot(customer, PROFILE_FIELDS),
         )
         return customer
 
@@ -273,12 +269,9 @@ async def update_customer(
         await record_change(
             actor,
             action="customer.updated",
-            entity_type="Customer",
-            entity_id=customer.id,
-            version=customer.version,
+            row=customer,
+            fields=PROFILE_FIELDS,
             owner=(customer.partner_id, customer.reseller_id),
-            operation=Operation.UPDATED,
             before=before,
-            after=snapshot(customer, PROFILE_FIELDS),
         )
     return customer

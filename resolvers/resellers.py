@@ -6,7 +6,7 @@ from tortoise.expressions import Q
 
 from auth.viewer import PartnerKind, Viewer
 from resolvers import idempotency
-from resolvers.audit import Actor, Operation, record_change, snapshot
+from resolvers.audit import Actor, record_change
 from resolvers.errors import BadInput, Forbidden, InvalidInput
 from resolvers.models import Partner
 from resolvers.pagination import Page, PageRequest, paginate
@@ -50,13 +50,9 @@ async def register_reseller(
         await record_change(
             actor,
             action="reseller.registered",
-            entity_type="Partner",
-            entity_id=reseller.id,
-            version=reseller.version,
+            row=reseller,
+            fields=RESELLER_FIELDS,
             owner=(provider.id, reseller.id),
-            operation=Operation.CREATED,
-            before=None,
-            after=snapshot(reseller, RESELLER_FIELDS),
         )
         return reseller
 

@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 
 from auth.permissions import capabilities_of
 from auth.viewer import Role, Viewer
-from resolvers.audit import Actor, Operation, record_change, snapshot
+from resolvers.audit import Actor, record_change, snapshot
 from resolvers.errors import Forbidden, NotFound, Unauthenticated, VersionConflict
 from resolvers.models import Partner, User
 from resolvers.pagination import Page, PageRequest, paginate
@@ -103,12 +103,9 @@ async def set_user_active(
         await record_change(
             actor,
             action="user.activated" if active else "user.deactivated",
-            entity_type="User",
-            entity_id=user.id,
-            version=user.version,
+            row=user,
+            fields=USER_FIELDS,
             owner=(viewer.root_partner_id, viewer.partner_id if viewer.is_reseller else None),
-            operation=Operation.UPDATED,
             before=before,
-            after=snapshot(user, USER_FIELDS),
         )
     return user

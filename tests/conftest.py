@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,6 +44,17 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
         await drop_postgres_database(url)
     else:
         yield f"sqlite://{tmp_path_factory.mktemp('db') / 'partnergraph.sqlite3'}"
+
+
+@pytest_asyncio.fixture
+async def scratch_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A new, empty database of the run's backend, outside the shared one (for CLI tests)."""
+    if backend() == "postgres":
+        url = await create_postgres_database("partnergraph_scratch")
+        yield url
+        await drop_postgres_database(url)
+    else:
+        yield f"sqlite://{tmp_path / 'scratch.sqlite3'}"
 
 
 @pytest_asyncio.fixture(scope="session")

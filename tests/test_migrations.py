@@ -7,13 +7,9 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-import pytest_asyncio
-
-from tests.databases import backend, create_postgres_database, drop_postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 TENANT = "6a1f0c2e-1111-4a2b-9c3d-4e5f6a7b8c9d"
@@ -30,16 +26,6 @@ def cli(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
-
-
-@pytest_asyncio.fixture
-async def fresh_database(tmp_path: Path) -> AsyncIterator[str]:
-    if backend() == "postgres":
-        url = await create_postgres_database("partnergraph_migrations")
-        yield url
-        await drop_postgres_database(url)
-    else:
-        yield f"sqlite://{tmp_path / 'upgrade.sqlite3'}"
 
 
 INSERT_PARTNER = (
@@ -80,26 +66,28 @@ def _dialect(url: str) -> dict[str, str]:
     return {"tenant": TENANT, "true": "TRUE", "now": "now()"}
 
 
-async def test_an_upgrade_from_the_first_migration_keeps_every_row(fresh_database: str) -> None:
-    first = cli(fresh_database, "migrate", "--target", "0001_initial")
+async def test_an_upgrade_from_the_first_migration_keeps_every_row(
+    scratch_database_url: str,
+) -> None:
+    first = cli(scratch_database_url, "migrate", "--target", "0001_initial")
     assert first.returncode == 0, first.stderr
-    values = _dialect(fresh_database)
+    values = _dialect(scratch_database_url)
     await _run_sql(
-        fresh_database, [INSERT_PARTNER.format(**values), INSERT_CUSTOMER.format(**values)]
+        scratch_database_url, [INSERT_PARTNER.format(**values), INSERT_CUSTOMER.format(**values)]
     )
 
-    upgrade = cli(fresh_database, "migrate")
+    upgrade = cli(scratch_database_url, "migrate")
     assert upgrade.returncode == 0, upgrade.stderr
     rows = await _run_sql(
-        fresh_database,
+        scratch_database_url,
         ["SELECT p.name, c.company_name FROM customers c JOIN partners p ON p.id = c.partner_id"],
     )
     assert rows == [("Old Partner", "Kept Lda")]
-    assert await _run_sql(fresh_database, ["SELECT COUNT(*) FROM audit_events"]) == [(0,)]
+    assert await _run_sql(scratch_database_url, ["SELECT COUNT(*) FROM audit_events"]) == [(0,)]
 
-    again = cli(fresh_database, "migrate")
+    again = cli(scratch_database_url, "migrate")
     assert again.returncode == 0, again.stderr
-    assert await _run_sql(fresh_database, ["SELECT COUNT(*) FROM customers"]) == [(1,)]
+    assert await _run_sql(scratch_database_url, ["SELECT COUNT(*) FROM customers"]) == [(1,)]
 
 
 DETECT_CHANGES = """

@@ -12,25 +12,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
-
-from tests.databases import backend, create_postgres_database, drop_postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest_asyncio.fixture
-async def server_database(tmp_path: Path) -> AsyncIterator[str]:
-    if backend() == "postgres":
-        url = await create_postgres_database("partnergraph_server")
-        yield url
-        await drop_postgres_database(url)
-    else:
-        yield f"sqlite://{tmp_path / 'demo.sqlite3'}"
 
 
 def _free_port() -> int:
@@ -40,10 +27,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def environment(server_database: str) -> dict[str, str]:
+def environment(scratch_database_url: str) -> dict[str, str]:
     return {
         **os.environ,
-        "PARTNERGRAPH_DATABASE_URL": server_database,
+        "PARTNERGRAPH_DATABASE_URL": scratch_database_url,
         "PARTNERGRAPH_PORT": str(_free_port()),
     }
 
