@@ -4,6 +4,9 @@ over HTTP, a world of partners with their customers, and tokens for any role."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -30,6 +33,22 @@ from schema.nodes import to_global_id
 from tests.databases import backend, create_postgres_database, drop_postgres_database
 
 TEST_SECRET = "test-secret-for-partnergraph-0123456789abcdef"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(
+    environment: dict[str, str], *arguments: str, timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
+    """`partnergraph ARGUMENTS` in a process of its own, with `environment` added."""
+    return subprocess.run(  # noqa: S603 - our own console script
+        [sys.executable, "-m", "api.cli", *arguments],
+        cwd=ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def pytest_report_header() -> str:

@@ -3,29 +3,19 @@ migrations describe exactly the models."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import asyncpg
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT, run_cli
+
 TENANT = "6a1f0c2e-1111-4a2b-9c3d-4e5f6a7b8c9d"
 
 
 def cli(database_url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PARTNERGRAPH_DATABASE_URL": database_url}
-    return subprocess.run(  # noqa: S603 - our own console script
-        [sys.executable, "-m", "api.cli", *arguments],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli({"PARTNERGRAPH_DATABASE_URL": database_url}, *arguments)
 
 
 INSERT_PARTNER = (

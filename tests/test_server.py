@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT, run_cli
 
 
 def _free_port() -> int:
@@ -36,15 +36,7 @@ def environment(scratch_database_url: str) -> dict[str, str]:
 
 
 def _cli(environment: dict[str, str], *arguments: str) -> str:
-    result = subprocess.run(  # noqa: S603 - our own console script
-        [sys.executable, "-m", "api.cli", *arguments],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli(environment, *arguments)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -154,18 +146,7 @@ def test_partner_add_and_token_work_from_the_cli(server: str, environment: dict[
 
 def test_production_refuses_to_start_with_the_default_secret(environment: dict[str, str]) -> None:
     for secret in ("", "short", "partnergraph-development-secret-not-for-production"):
-        result = subprocess.run(
-            [sys.executable, "-m", "api.cli", "serve"],
-            cwd=ROOT,
-            env={
-                **environment,
-                "PARTNERGRAPH_ENV": "production",
-                "PARTNERGRAPH_JWT_SECRET": secret,
-            },
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        production = {"PARTNERGRAPH_ENV": "production", "PARTNERGRAPH_JWT_SECRET": secret}
+        result = run_cli({**environment, **production}, "serve", timeout=60)
         assert result.returncode == 2
         assert "JWT_SECRET" in result.stderr
