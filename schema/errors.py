@@ -107,13 +107,14 @@ def format_error(error: GraphQLError, language: str, request_id: str) -> dict[st
         first = original.errors[0]
         message = translate(first.key, language, **first.params)
         extensions["code"] = first.code
+    elif error.path is None:
+        # The request itself is at fault: validation, or a value its variables refused.
+        # GraphQL's own wording is kept (it names the field), introduced in the caller's language.
+        message = translate("graphql.invalid", language, detail=error.message)
+        extensions.setdefault("code", "BAD_USER_INPUT")
     elif original is None or isinstance(original, GraphQLError):
         message = error.message
         extensions.setdefault("code", "BAD_USER_INPUT")
-    elif error.path is None:
-        # Raised while coercing the request's values (a scalar refusing its input).
-        message = error.message
-        extensions["code"] = "BAD_USER_INPUT"
     else:
         logger.error(
             "unexpected error at %s",

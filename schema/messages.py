@@ -125,6 +125,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Il documento non è GraphQL valido: {detail}",
         "Dokumentet är inte giltig GraphQL: {detail}",
     ),
+    "graphql.invalid": _m(
+        "{detail}",
+        "O pedido não é válido: {detail}",
+        "A requisição não é válida: {detail}",
+        "La richiesta non è valida: {detail}",
+        "Begäran är ogiltig: {detail}",
+    ),
     "graphql.operation_not_found": _m(
         "No operation named '{name}' in the document.",
         "O documento não contém nenhuma operação com o nome '{name}'.",

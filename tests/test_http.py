@@ -1038,3 +1038,17 @@ async def test_a_wrong_enum_like_variable_gets_no_suggestion_in_production(
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "Did you mean" not in error["message"]
     assert "path" not in error
+
+
+async def test_validation_errors_are_introduced_in_the_callers_language(
+    api: Api, world: World
+) -> None:
+    english = await api.post("{ customerz { totalCount } }", token=world.admin("direct"))
+    italian = await api.post(
+        "{ customerz { totalCount } }", token=world.admin("direct"), language="it-IT"
+    )
+    assert english.json()["errors"][0]["message"].startswith("Cannot query field 'customerz'")
+    assert italian.json()["errors"][0]["message"].startswith(
+        "La richiesta non è valida: Cannot query field"
+    )
+    assert english.json()["errors"][0]["extensions"] == italian.json()["errors"][0]["extensions"]
