@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint test-sqlite test-postgres schema clean
+.PHONY: setup run test lint test-sqlite test-postgres schema bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test-postgres: $(STAMP)
 	fi
 
 test: lint test-sqlite test-postgres
+
+# partnergraph beside the raw floor, on SQLite and PostgreSQL: bench/results/report-*.md
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/partnergraph export-schema > schema.graphql
