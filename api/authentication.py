@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
+from api.logs import REQUEST_ID
 from auth.tokens import TokenError, TokenVerifier
 from auth.viewer import Viewer
 from resolvers.errors import Unauthenticated
@@ -37,4 +38,5 @@ class Authenticator:
             roles=claims.roles,
             name=claims.name,
             email=claims.email,
+            request_id=REQUEST_ID.get(),
         )

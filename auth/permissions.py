@@ -84,7 +84,3 @@ def capabilities_of(roles: Iterable[Role]) -> frozenset[Capability]:
     role_set = frozenset(roles)
     granted = {capability for capability, holders in GRANTS.items() if holders & role_set}
     return frozenset(granted | PUBLIC_CAPABILITIES)
-
-
-def can(capabilities: frozenset[str], capability: Capability) -> bool:
-    return capability in capabilities

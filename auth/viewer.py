@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -18,14 +19,10 @@ class Role(StrEnum):
     HELPDESK_AGENT = "helpdesk_agent"
 
     @classmethod
-    def parse_all(cls, values: object) -> frozenset[Role]:
+    def parse_all(cls, values: Iterable[str]) -> frozenset[Role]:
         """The known roles among a claim's values; unknown values are ignored, never honoured."""
-        if not isinstance(values, list | tuple):
-            return frozenset()
         known = {role.value for role in cls}
-        return frozenset(
-            cls(value) for value in values if isinstance(value, str) and value in known
-        )
+        return frozenset(cls(value) for value in values if value in known)
 
 
 class PartnerKind(StrEnum):

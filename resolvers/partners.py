@@ -27,13 +27,6 @@ def visible_partners(viewer: Viewer) -> Q:
     return visible
 
 
-async def get_partner(viewer: Viewer, partner_id: int) -> Partner:
-    partner = await Partner.filter(visible_partners(viewer), id=partner_id).first()
-    if partner is None:
-        raise NotFound("partner.not_found")
-    return partner
-
-
 async def partners_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Partner | None]:
     rows = {row.id: row for row in await Partner.filter(visible_partners(viewer), id__in=ids)}
     return [rows.get(partner_id) for partner_id in ids]
@@ -42,11 +35,11 @@ async def partners_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Partner | N
 def check_identity(tenant_id: str, name: str, mpn_id: str | None) -> list[BadInput]:
     """Problems with a partner's identity fields, all of them at once."""
     problems = []
-    if not TENANT_ID.match(tenant_id):
+    if not TENANT_ID.fullmatch(tenant_id):
         problems.append(BadInput("partner.tenant_id", field=["tenantId"]))
     if not name.strip() or len(name) > 200:
         problems.append(BadInput("text.length", field=["name"], minimum=1, maximum=200))
-    if mpn_id is not None and not MPN_ID.match(mpn_id):
+    if mpn_id is not None and not MPN_ID.fullmatch(mpn_id):
         problems.append(BadInput("partner.mpn_id", field=["mpnId"]))
     return problems
 

@@ -52,7 +52,7 @@ async def register_reseller(
             action="reseller.registered",
             row=reseller,
             fields=RESELLER_FIELDS,
-            owner=(provider.id, reseller.id),
+            owner=(provider.id, None),  # the provider's own act, not visible to the reseller
         )
         return reseller
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from auth.permissions import capabilities_of
-from auth.viewer import Role, Viewer
+from auth.viewer import PartnerKind, Role, Viewer
 from resolvers.audit import Actor, record_change, snapshot
-from resolvers.errors import Forbidden, NotFound, Unauthenticated, VersionConflict
+from resolvers.errors import BadInput, NotFound, Unauthenticated, VersionConflict
 from resolvers.models import Partner, User
 from resolvers.pagination import Page, PageRequest, paginate
 
@@ -18,11 +21,43 @@ NAME_LENGTH = 200
 EMAIL_LENGTH = 320
 
 
+def _directory_owner(partner: Partner) -> tuple[int, int | None]:
+    """Who may see a user's changes: its own partner only (a provider never sees its
+    resellers' users)."""
+    is_reseller = partner.kind is PartnerKind.INDIRECT_RESELLER
+    return (partner.id, partner.id if is_reseller else None)
+
+
+def _viewer(
+    user: User, partner: Partner, roles: frozenset[Role], name: str | None, email: str | None
+) -> Viewer:
+    return Viewer(
+        user_id=user.id,
+        sub=user.sub,
+        tenant_id=partner.tenant_id,
+        partner_id=partner.id,
+        partner_kind=partner.kind,
+        root_partner_id=partner.provider_id or partner.id,
+        roles=roles,
+        capabilities=frozenset(capabilities_of(roles)),
+        name=name or user.name,
+        email=email or user.email,
+    )
+
+
 async def authenticate(
-    *, sub: str, tenant_id: str, roles: tuple[str, ...], name: str | None, email: str | None
+    *,
+    sub: str,
+    tenant_id: str,
+    roles: Iterable[str],
+    name: str | None,
+    email: str | None,
+    request_id: str = "-",
 ) -> Viewer:
     """The Viewer for a verified token, or `Unauthenticated` for an unknown tenant or a
-    deactivated user. A subject seen for the first time gets its directory entry."""
+    deactivated user. A subject seen for the first time gets its directory entry, recorded
+    like any other change."""
+    granted_roles = Role.parse_all(roles)
     user = (
         await User.filter(sub=sub, partner__tenant_id=tenant_id.lower())
         .select_related("partner")
@@ -33,13 +68,22 @@ async def authenticate(
         if partner is None:
             raise Unauthenticated("auth.unknown_tenant")
         try:
-            # Names and emails come from the identity provider: keep what fits the directory.
-            user = await User.create(
-                partner=partner,
-                sub=sub,
-                name=name[:NAME_LENGTH] if name else None,
-                email=email[:EMAIL_LENGTH] if email else None,
-            )
+            async with in_transaction():
+                # Names and emails come from the identity provider: keep what fits.
+                user = await User.create(
+                    partner=partner,
+                    sub=sub,
+                    name=name[:NAME_LENGTH] if name else None,
+                    email=email[:EMAIL_LENGTH] if email else None,
+                )
+                actor = Actor(_viewer(user, partner, granted_roles, name, email), request_id)
+                await record_change(
+                    actor,
+                    action="user.first_seen",
+                    row=user,
+                    fields=USER_FIELDS,
+                    owner=_directory_owner(partner),
+                )
         except IntegrityError:  # created concurrently by another request
             user = await User.get(partner=partner, sub=sub)
         user.partner = partner
@@ -48,19 +92,7 @@ async def authenticate(
         raise Unauthenticated("auth.unknown_tenant")
     if not user.active:
         raise Unauthenticated("auth.user_deactivated")
-    granted_roles = Role.parse_all(list(roles))
-    return Viewer(
-        user_id=user.id,
-        sub=user.sub,
-        tenant_id=partner.tenant_id,
-        partner_id=partner.id,
-        partner_kind=partner.kind,
-        root_partner_id=partner.provider_id or partner.id,
-        roles=granted_roles,
-        capabilities=frozenset(capabilities_of(granted_roles)),
-        name=name or user.name,
-        email=email or user.email,
-    )
+    return _viewer(user, partner, granted_roles, name, email)
 
 
 async def list_users(
@@ -85,27 +117,31 @@ async def set_user_active(
     """Deactivate or reactivate a directory user of the viewer's own partner."""
     viewer = actor.viewer
     if user_id == viewer.user_id and not active:
-        raise Forbidden("user.cannot_deactivate_self", field=["id"])
+        raise BadInput("user.cannot_deactivate_self", field=["id"])
     async with in_transaction():
-        user = await User.get_or_none(id=user_id, partner_id=viewer.partner_id)
+        user = await User.get_or_none(id=user_id, partner_id=viewer.partner_id).select_related(
+            "partner"
+        )
         if user is None:
             raise NotFound("user.not_found", field=["id"])
-        if expected_version is not None and user.version != expected_version:
-            raise VersionConflict(
-                "version.conflict", field=["expectedVersion"], current=user.version
-            )
+        current = user.version
+        if expected_version is not None and current != expected_version:
+            raise VersionConflict("version.conflict", field=["expectedVersion"], current=current)
         if user.active == active:
             return user
         before = snapshot(user, USER_FIELDS)
-        user.active = active
-        user.version += 1
-        await user.save(update_fields=["active", "version", "updated_at"])
+        changed = await User.filter(id=user.id, version=current).update(
+            active=active, version=current + 1, updated_at=datetime.now(UTC)
+        )
+        if changed != 1:  # changed by a concurrent request since it was read
+            raise VersionConflict("version.conflict", field=["expectedVersion"])
+        user.active, user.version = active, current + 1
         await record_change(
             actor,
             action="user.activated" if active else "user.deactivated",
             row=user,
             fields=USER_FIELDS,
-            owner=(viewer.root_partner_id, viewer.partner_id if viewer.is_reseller else None),
+            owner=_directory_owner(user.partner),
             before=before,
         )
     return user

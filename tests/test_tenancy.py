@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from resolvers import models
-from schema.nodes import to_global_id
+from schema.nodes import from_global_id, to_global_id
 from tests.conftest import Api, World
 
 # Who may see whose customers: viewer partner -> owners of the customers it sees.
@@ -235,9 +235,17 @@ async def test_partner_records_are_visible_only_within_the_relationship(
 async def test_the_activity_log_shows_only_changes_of_visible_objects(
     api: Api, world: World, viewer: str
 ) -> None:
+    for partner in VISIBLE_OWNERS:  # every partner's users sign in and leave a record
+        await api.data("{ viewer { roles } }", token=world.admin(partner))
     data = await api.data(AUDIT, token=world.admin(viewer))
     seen = {node["entityId"] for node in data["auditEvents"]["nodes"]}
-    assert seen == _ids_of(world, VISIBLE_OWNERS[viewer])
+    own_users = {
+        to_global_id("User", user.id)
+        for user in await models.User.filter(partner_id=world.partners[viewer].id)
+    }
+    customers = {entity for entity in seen if from_global_id(entity)[0] == "Customer"}
+    assert customers == _ids_of(world, VISIBLE_OWNERS[viewer])
+    assert seen - customers == own_users  # a provider never sees its resellers' users
 
 
 async def test_a_tenant_header_or_argument_cannot_change_the_tenant(api: Api, world: World) -> None:

@@ -33,7 +33,7 @@ async def test_a_user_cannot_deactivate_itself(api: Api, world: World) -> None:
     await api.data("{ viewer { roles } }", token=token)
     me = await models.User.get(sub="me")
     data = await api.data(DEACTIVATE, {"id": to_global_id("User", me.id)}, token=token)
-    assert data["deactivateUser"] == {"user": None, "userErrors": [{"code": "FORBIDDEN"}]}
+    assert data["deactivateUser"] == {"user": None, "userErrors": [{"code": "BAD_USER_INPUT"}]}
 
 
 async def test_users_can_be_filtered_by_active(api: Api, world: World) -> None:
