@@ -67,6 +67,7 @@ async def generate(customers: int) -> DataSet:
             rows.append(
                 Customer(
                     partner_id=provider.id if to_reseller else direct.id,
+                    seller_id=resellers[number % RESELLERS].id if to_reseller else direct.id,
                     reseller_id=resellers[number % RESELLERS].id if to_reseller else None,
                     company_name=f"Customer {number:06d} Lda",
                     domain=f"customer{number:06d}.onmicrosoft.com",

@@ -279,8 +279,8 @@ async def create_customer(request: Request, variables: dict) -> dict:
                 }
             }
         created = await fetch(
-            "INSERT INTO customers (partner_id, company_name, domain, country, language, version, created_at, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
+            "INSERT INTO customers (partner_id, seller_id, company_name, domain, country, language, version, created_at, updated_at) "
+            "VALUES ($1, $1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
             me["partner_id"],
             values["companyName"],
             values["domain"],

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -172,11 +173,11 @@ async def _check_reseller(viewer: Viewer, reseller_id: int | None) -> None:
 
 
 async def _check_external_id(
-    owner: dict[str, Any], external_id: str | None, *, exclude: int | None = None
+    seller_id: int, external_id: str | None, *, exclude: int | None = None
 ) -> None:
     if external_id is None:
         return
-    query = Customer.filter(partner_id=owner["partner_id"], external_id=external_id)
+    query = Customer.filter(seller_id=seller_id, external_id=external_id)
     if exclude is not None:
         query = query.exclude(id=exclude)
     if await query.exists():
@@ -214,11 +215,16 @@ async def create_customer(
         "billing_contact": asdict(billing_contact) if billing_contact else None,
     }
 
+    owner = owner_of_new_row(viewer, reseller_id)
+    seller_id = owner["reseller_id"] or owner["partner_id"]
+
+    async def external_id_free() -> None:
+        await _check_external_id(seller_id, values["external_id"])
+
     async def insert() -> Customer:
         await _check_reseller(viewer, reseller_id)
-        owner = owner_of_new_row(viewer, reseller_id)
-        await _check_external_id(owner, values["external_id"])
-        customer = await Customer.create(**{**values, **owner})
+        await external_id_free()
+        customer = await Customer.create(**{**values, **owner, "seller_id": seller_id})
         await record_change(
             actor,
             action="customer.created",
@@ -235,7 +241,7 @@ async def create_customer(
         payload=fingerprint,
         create=insert,
         load=lambda pk: Customer.get(id=pk),
-        conflict=BadInput(EXTERNAL_ID_TAKEN, field=["externalId"]),
+        recheck=external_id_free,
     )
 
 
@@ -254,15 +260,18 @@ async def update_customer(
                 "version.conflict", field=["expectedVersion"], current=customer.version
             )
         if "external_id" in values:
-            await _check_external_id(
-                {"partner_id": customer.partner_id}, values["external_id"], exclude=customer.id
-            )
+            await _check_external_id(customer.seller_id, values["external_id"], exclude=customer.id)
         before = snapshot(customer, PROFILE_FIELDS)
         if all(getattr(customer, name) == value for name, value in values.items()):
             return customer
         values["version"] = customer.version + 1
         values["updated_at"] = datetime.now(UTC)
-        updated = await Customer.filter(id=customer.id, version=expected_version).update(**values)
+        try:
+            updated = await Customer.filter(id=customer.id, version=expected_version).update(
+                **values
+            )
+        except IntegrityError:  # a concurrent update took the same external id first
+            raise BadInput(EXTERNAL_ID_TAKEN, field=["externalId"]) from None
         if updated != 1:
             raise VersionConflict("version.conflict", field=["expectedVersion"])
         customer.update_from_dict(values)

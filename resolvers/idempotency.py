@@ -67,14 +67,15 @@ async def create_once(
     payload: dict[str, Any],
     create: Callable[[], Awaitable[Row]],
     load: Callable[[int], Awaitable[Row]],
-    conflict: DomainError,
+    recheck: Callable[[], Awaitable[None]],
 ) -> Row:
     """Run `create` (the row, its audit record and change event) in one transaction, at most
     once per idempotency key.
 
-    When a unique constraint fails, or `create` raises `conflict` itself, a concurrent call
-    with the same key may have committed first: the caller then gets that call's row, like
-    any retry; without such a call, `conflict` is the answer.
+    When a unique constraint fails, a concurrent call may have committed first: a retry with
+    the same key gets that call's row; otherwise `recheck` raises the business rule the
+    constraint protects (an external id taken, a tenant onboarded), and anything else is a
+    genuine fault.
     """
     replay = {"operation": operation, "key": key, "payload": payload}
     try:
@@ -84,9 +85,13 @@ async def create_once(
             row = await create()
             await remember(viewer, **replay, entity_id=row.id)  # type: ignore[attr-defined]
             return row
-    except (IntegrityError, DomainError) as error:
-        if isinstance(error, DomainError) and error.key != conflict.key:
-            raise
+    except IntegrityError:
         if (existing := await replayed_entity(viewer, **replay)) is not None:
             return await load(existing)
-        raise conflict from None
+        await recheck()
+        raise
+    except DomainError:
+        # `create` refused because of a row a concurrent retry just committed?
+        if (existing := await replayed_entity(viewer, **replay)) is not None:
+            return await load(existing)
+        raise

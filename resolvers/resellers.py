@@ -38,11 +38,13 @@ async def register_reseller(
     if problems := check_identity(tenant_id, name, mpn_id):
         raise InvalidInput(problems)
     values = {"tenant_id": tenant_id.lower(), "name": name.strip(), "mpn_id": mpn_id}
-    taken = BadInput("partner.tenant_taken", field=["tenantId"])
+
+    async def tenant_free() -> None:
+        if await Partner.exists(tenant_id=values["tenant_id"]):
+            raise BadInput("partner.tenant_taken", field=["tenantId"])
 
     async def insert() -> Partner:
-        if await Partner.exists(tenant_id=values["tenant_id"]):
-            raise taken
+        await tenant_free()
         provider = await Partner.get(id=viewer.partner_id)
         reseller = await Partner.create(
             **values, kind=PartnerKind.INDIRECT_RESELLER, cloud=provider.cloud, provider=provider
@@ -63,5 +65,5 @@ async def register_reseller(
         payload=values,
         create=insert,
         load=lambda pk: Partner.get(id=pk),
-        conflict=taken,
+        recheck=tenant_free,
     )

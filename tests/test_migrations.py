@@ -75,6 +75,19 @@ async def test_an_upgrade_from_the_first_migration_keeps_every_row(
     assert rows == [("Old Partner", "Kept Lda")]
     assert await _run_sql(scratch_database_url, ["SELECT COUNT(*) FROM audit_events"]) == [(0,)]
 
+    indexes = (
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customers' AND sql IS NOT NULL"
+        if scratch_database_url.startswith("sqlite://")
+        else "SELECT indexname FROM pg_indexes WHERE tablename = 'customers' AND indexname LIKE '%\\_%\\_%' "
+        "AND indexname <> 'customers_pkey'"
+    )
+    assert {name for (name,) in await _run_sql(scratch_database_url, [indexes])} == {
+        "idx_customers_partner_a9abc7",  # (partner_id, id)
+        "idx_customers_reselle_ce73e8",  # (reseller_id, id)
+        "idx_customers_partner_0fd0fd",  # (partner_id, updated_at)
+        "uid_customers_seller__6aa274",  # unique (seller_id, external_id)
+    }
+
     again = cli(scratch_database_url, "migrate")
     assert again.returncode == 0, again.stderr
     assert await _run_sql(scratch_database_url, ["SELECT COUNT(*) FROM customers"]) == [(1,)]

@@ -21,6 +21,9 @@ class Customer(Model):
         "models.Partner", related_name="resold_customers", null=True, on_delete=fields.RESTRICT
     )
     reseller_id: int | None
+    # The partner that sells to the customer: its reseller, else the tenant root. External
+    # ids are unique per seller, so that a reseller's ids say nothing about its siblings'.
+    seller_id = fields.IntField()
     company_name = fields.CharField(max_length=200)
     domain = fields.CharField(max_length=253)
     country = fields.CharField(max_length=2)
@@ -35,5 +38,5 @@ class Customer(Model):
 
     class Meta:
         table = "customers"
-        unique_together = (("partner", "external_id"),)
+        unique_together = (("seller_id", "external_id"),)
         indexes = (("partner_id", "id"), ("reseller_id", "id"), ("partner_id", "updated_at"))
