@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -117,6 +118,9 @@ class Settings:
                 raise SettingsError(f"{PREFIX}JWT_JWKS_URL must be https in production")
         else:
             raise SettingsError(f"{PREFIX}JWT_ALGORITHM must be HS256, RS256 or ES256")
+        for name, value in vars(self.limits).items():
+            if value < 1:
+                raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")
         if self.is_production and "*" in self.cors_origins:
             raise SettingsError(f"{PREFIX}CORS_ORIGINS may not be '*' in production")
 
@@ -137,9 +141,12 @@ class _Reader:
         if value is None:
             return default
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
-            raise SettingsError(f"{PREFIX}{name} must be a number, not {value!r}") from None
+            number = math.nan
+        if not math.isfinite(number) or number < 0:
+            raise SettingsError(f"{PREFIX}{name} must be a number of at least 0, not {value!r}")
+        return number
 
     def flag(self, name: str, default: bool) -> bool:
         value = self.optional(name)

@@ -15,6 +15,7 @@ from auth.viewer import Role
 
 class Capability(StrEnum):
     VIEWER = "viewer"
+    PARTNER_READ = "partner:read"
     CUSTOMERS_READ = "customers:read"
     CUSTOMERS_WRITE = "customers:write"
     CUSTOMERS_CREATE = "customers:create"
@@ -50,8 +51,11 @@ ALL_ROLES = frozenset(Role)
 
 # The contract's table, row by row. `customers:write` covers editing; creating a customer is
 # the same row without the helpdesk agent ("✔ (edit only)"), hence `customers:create`.
+# `partner:read` (the `partner` root field, partners by id) is every known role's: a token
+# without one may read only `viewer`, its own organization included.
 # A billing admin's ticket rights are limited to BILLING tickets by the ticket resolvers.
 GRANTS: Mapping[Capability, frozenset[Role]] = {
+    Capability.PARTNER_READ: ALL_ROLES,
     Capability.CUSTOMERS_READ: frozenset({GA, UMA, BA, AA, SA, HA}),
     Capability.CUSTOMERS_WRITE: frozenset({GA, AA, SA, HA}),
     Capability.CUSTOMERS_CREATE: frozenset({GA, AA, SA}),

@@ -174,9 +174,9 @@ class TokenVerifier:
 
 def _claims(payload: dict[str, Any]) -> Claims:
     sub, tid, roles = payload.get("sub"), payload.get("tid"), payload.get("roles", [])
-    if not isinstance(sub, str) or not sub or len(sub) > 256:
+    if not _printable(sub, 256):
         raise TokenError("invalid sub")
-    if not isinstance(tid, str) or not tid or len(tid) > 64:
+    if not _printable(tid, 64):
         raise TokenError("invalid tid")
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
         raise TokenError("invalid roles")
@@ -188,3 +188,7 @@ def _claims(payload: dict[str, Any]) -> Claims:
         name=name if isinstance(name, str) else None,
         email=email if isinstance(email, str) else None,
     )
+
+
+def _printable(value: object, maximum: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= maximum and value.isprintable()

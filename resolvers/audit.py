@@ -12,7 +12,7 @@ from tortoise.models import Model
 
 from auth.viewer import Viewer
 from resolvers.models import AuditEvent, ChangeEvent
-from resolvers.pagination import Page, PageRequest, paginate
+from resolvers.pagination import Page, PageRequest, paginate, search_term
 from resolvers.tenancy import visible_rows
 
 
@@ -101,7 +101,7 @@ async def list_audit_events(
         query &= Q(entity_type=entity_type)
     if entity_id is not None:
         query &= Q(entity_id=entity_id)
-    if action is not None:
+    if action := search_term(action, "action", maximum=64):
         query &= Q(action=action)
     if since is not None:
         query &= Q(occurred_at__gte=since)

@@ -19,7 +19,7 @@ from resolvers.audit import Actor, record_change, snapshot
 from resolvers.countries import COUNTRY_CODES
 from resolvers.errors import BadInput, DomainError, InvalidInput, NotFound, VersionConflict
 from resolvers.models import Customer, Partner
-from resolvers.pagination import Page, PageRequest, paginate
+from resolvers.pagination import Page, PageRequest, paginate, search_term
 from resolvers.tenancy import owner_of_new_row, visible_rows
 
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -83,8 +83,7 @@ async def list_customers(
 ) -> Page[Customer]:
     """The viewer's customers in creation order, filtered; a page per call."""
     query = visible_customers(viewer)
-    if search is not None and search.strip():
-        term = search.strip()
+    if term := search_term(search, "search"):
         query = query.filter(Q(company_name__icontains=term) | Q(domain__icontains=term))
     if reseller_id is not None:
         query = query.filter(reseller_id=reseller_id)

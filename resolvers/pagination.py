@@ -17,6 +17,18 @@ MAX_PAGE_SIZE = 100
 MAX_KEY = 2**31 - 1  # primary keys are 32-bit integers on every backend
 
 
+MAX_SEARCH_LENGTH = 100
+
+
+def search_term(value: str | None, field: str, *, maximum: int = MAX_SEARCH_LENGTH) -> str | None:
+    """A search or filter text, trimmed; None when blank, refused when longer than `maximum`."""
+    if value is None or not value.strip():
+        return None
+    if len(value) > maximum:
+        raise BadInput("text.length", field=[field], minimum=1, maximum=maximum)
+    return value.strip()
+
+
 @dataclass(frozen=True, slots=True)
 class PageRequest:
     first: int | None = None
@@ -40,6 +52,15 @@ class Page(Generic[Row]):
     has_next_page: bool
     has_previous_page: bool
     count: Callable[[], Awaitable[int]]
+
+
+def empty_page() -> Page[Any]:
+    """A page of nothing, known without asking the database."""
+
+    async def none() -> int:
+        return 0
+
+    return Page([], has_next_page=False, has_previous_page=False, count=none)
 
 
 async def paginate(queryset: QuerySet[Any], request: PageRequest, *, key: str = "id") -> Page[Any]:

@@ -9,23 +9,25 @@ from resolvers import idempotency
 from resolvers.audit import Actor, record_change
 from resolvers.errors import BadInput, Forbidden, InvalidInput
 from resolvers.models import Partner
-from resolvers.pagination import Page, PageRequest, paginate
+from resolvers.pagination import Page, PageRequest, paginate, search_term
 from resolvers.partners import check_identity
 
 RESELLER_FIELDS = ("tenant_id", "name", "kind", "cloud", "mpn_id", "provider_id")
 
 
 async def list_resellers(
-    viewer: Viewer, *, page: PageRequest, search: str | None = None, provider_id: int | None = None
+    viewer: Viewer, *, page: PageRequest, search: str | None = None
 ) -> Page[Partner]:
-    """The viewer's resellers (an indirect provider's; other partners have none), optionally
-    only those of `provider_id`, which can only be the viewer itself."""
+    """The viewer's resellers (an indirect provider's; other partners have none)."""
     query = Partner.filter(provider_id=viewer.partner_id, kind=PartnerKind.INDIRECT_RESELLER)
-    if provider_id is not None:
-        query = query.filter(provider_id=provider_id)
-    if search is not None and search.strip():
-        term = search.strip()
-        query = query.filter(Q(name__icontains=term) | Q(mpn_id=term) | Q(tenant_id=term.lower()))
+    if term := search_term(search, "search"):
+        # by name, or exactly by MPN id or tenant id (when the term can be one)
+        matches = Q(name__icontains=term)
+        if len(term) <= 32:
+            matches |= Q(mpn_id=term)
+        if len(term) <= 64:
+            matches |= Q(tenant_id=term.lower())
+        query = query.filter(matches)
     return await paginate(query, page)
 
 

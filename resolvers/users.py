@@ -14,7 +14,7 @@ from auth.viewer import PartnerKind, Role, Viewer
 from resolvers.audit import Actor, record_change, snapshot
 from resolvers.errors import BadInput, NotFound, Unauthenticated, VersionConflict
 from resolvers.models import Partner, User
-from resolvers.pagination import Page, PageRequest, paginate
+from resolvers.pagination import Page, PageRequest, paginate, search_term
 
 USER_FIELDS = ("sub", "name", "email", "active")
 NAME_LENGTH = 200
@@ -101,8 +101,8 @@ async def list_users(
     query = User.filter(partner_id=viewer.partner_id)
     if active is not None:
         query = query.filter(active=active)
-    if search:
-        query = query.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    if term := search_term(search, "search"):
+        query = query.filter(Q(name__icontains=term) | Q(email__icontains=term))
     return await paginate(query, page)
 
 

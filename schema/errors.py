@@ -112,7 +112,15 @@ def format_error(error: GraphQLError, language: str, request_id: str) -> dict[st
         # GraphQL's own wording is kept (it names the field), introduced in the caller's language.
         message = translate("graphql.invalid", language, detail=error.message)
         extensions.setdefault("code", "BAD_USER_INPUT")
-    elif original is None or isinstance(original, GraphQLError):
+    elif original is None:
+        # graphql-core's own complaint about our answer (a null where the schema promised a
+        # value): our fault, said plainly since it reveals nothing but the schema.
+        logger.error(
+            "invalid answer at %s: %s", error.path, error.message, extra={"request_id": request_id}
+        )
+        message = error.message
+        extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+    elif isinstance(original, GraphQLError):
         message = error.message
         extensions.setdefault("code", "BAD_USER_INPUT")
     else:

@@ -27,7 +27,7 @@ from graphql.error import GraphQLSyntaxError
 from schema.context import Context
 from schema.errors import LocalizedError, format_error
 from schema.guards import GuardedExecutor
-from schema.limits import operation_limits_rule
+from schema.limits import NoNulCharacters, has_nul, operation_limits_rule
 
 CACHE_SIZE = 512
 MAX_VALIDATION_ERRORS = 20
@@ -95,7 +95,7 @@ class Engine:
             max_directives=max_directives,
             max_root_fields=max_root_fields,
         )
-        rules = [*specified_rules, limits]
+        rules = [*specified_rules, limits, NoNulCharacters]
         if not introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         self.rules = tuple(rules)
@@ -113,6 +113,8 @@ class Engine:
             else:
                 error = LocalizedError("graphql.operation_name_required", "BAD_USER_INPUT")
             raise RequestError([error])
+        if has_nul(request.variables):
+            raise RequestError([LocalizedError("request.nul", "BAD_USER_INPUT")])
         if operation.operation is OperationType.SUBSCRIPTION:
             raise RequestError([LocalizedError("request.subscription_over_http", "BAD_USER_INPUT")])
         return Prepared(document, operation)

@@ -1,4 +1,5 @@
-"""Static limits on an operation's shape, checked at validation, before anything runs.
+"""Static limits on an operation's shape and its literal text, checked at validation,
+before anything runs.
 
 Fragments are expanded as the executor would expand them, so aliases hidden in a fragment
 spread many times count every time; each fragment is measured once.
@@ -17,6 +18,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     ValidationContext,
 )
 
@@ -28,6 +30,7 @@ class Shape:
     depth: int = 0
     aliases: int = 0
     directives: int = 0
+    fields: int = 0  # fields at this level, fragments expanded
 
 
 def _combine(shapes: list[Shape], *, depth_of_children: int) -> Shape:
@@ -35,6 +38,7 @@ def _combine(shapes: list[Shape], *, depth_of_children: int) -> Shape:
         depth=depth_of_children,
         aliases=sum(shape.aliases for shape in shapes),
         directives=sum(shape.directives for shape in shapes),
+        fields=sum(shape.fields for shape in shapes),
     )
 
 
@@ -60,13 +64,18 @@ class _Measure:
                     depth=0 if introspection else child.depth + 1,
                     aliases=child.aliases + (1 if selection.alias else 0),
                     directives=child.directives + directives,
+                    fields=1,
                 )
             elif isinstance(selection, InlineFragmentNode):
                 child = self.selection_set(selection.selection_set)
-                shape = Shape(child.depth, child.aliases, child.directives + directives)
+                shape = Shape(
+                    child.depth, child.aliases, child.directives + directives, child.fields
+                )
             elif isinstance(selection, FragmentSpreadNode):
                 child = self.fragment(selection.name.value)
-                shape = Shape(child.depth, child.aliases, child.directives + directives)
+                shape = Shape(
+                    child.depth, child.aliases, child.directives + directives, child.fields
+                )
             else:  # pragma: no cover - the grammar has no other selection
                 continue
             depth = max(depth, shape.depth)
@@ -83,7 +92,10 @@ class _Measure:
         shape = self.selection_set(definition.selection_set)
         self.expanding.discard(name)
         shape = Shape(
-            shape.depth, shape.aliases, shape.directives + len(definition.directives or ())
+            shape.depth,
+            shape.aliases,
+            shape.directives + len(definition.directives or ()),
+            shape.fields,
         )
         self.memo[name] = shape
         return shape
@@ -111,7 +123,7 @@ def operation_limits_rule(
                 ("limits.depth", shape.depth, max_depth),
                 ("limits.aliases", shape.aliases, max_aliases),
                 ("limits.directives", directives, max_directives),
-                ("limits.root_fields", _root_fields(node, self.measure), max_root_fields),
+                ("limits.root_fields", shape.fields, max_root_fields),
             )
             for key, actual, maximum in checks:
                 if actual > maximum:
@@ -125,14 +137,20 @@ def operation_limits_rule(
     return OperationLimits
 
 
-def _root_fields(node: OperationDefinitionNode, measure: _Measure) -> int:
-    count = 0
-    for selection in node.selection_set.selections:
-        if isinstance(selection, FieldNode):
-            count += 1
-        elif isinstance(selection, InlineFragmentNode):
-            count += len(selection.selection_set.selections)
-        elif isinstance(selection, FragmentSpreadNode):
-            definition = measure.fragments.get(selection.name.value)
-            count += len(definition.selection_set.selections) if definition else 0
-    return count
+class NoNulCharacters(ASTValidationRule):
+    """Text with NUL characters is refused: no database stores it, and no one means it."""
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if "\x00" in node.value:
+            self.report_error(LocalizedError("request.nul", "BAD_USER_INPUT", nodes=[node]))
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a request's variables hold a NUL character anywhere."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(has_nul(item) for item in value)
+    return False

@@ -118,6 +118,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Le sottoscrizioni sono servite via WebSocket (graphql-transport-ws), non via HTTP.",
         "Prenumerationer levereras över WebSocket (graphql-transport-ws), inte över HTTP.",
     ),
+    "request.nul": _m(
+        "Text may not contain NUL characters.",
+        "O texto não pode conter caracteres NUL.",
+        "O texto não pode conter caracteres NUL.",
+        "Il testo non può contenere caratteri NUL.",
+        "Texten får inte innehålla NUL-tecken.",
+    ),
     "graphql.syntax": _m(
         "The document is not valid GraphQL: {detail}",
         "O documento não é GraphQL válido: {detail}",

@@ -10,6 +10,7 @@ from auth.permissions import Capability
 from auth.viewer import PartnerKind
 from resolvers import models, resellers
 from resolvers.models import Cloud
+from resolvers.pagination import empty_page
 from schema.guards import field
 from schema.nodes import Node, node_type, to_global_id
 from schema.pagination import Connection, connection, page_request
@@ -25,7 +26,7 @@ CloudType = strawberry.enum(
 )
 
 
-@node_type("Partner", Capability.VIEWER, loader="partners")
+@node_type("Partner", Capability.PARTNER_READ, loader="partners")
 @strawberry.type(description="An organization in the CSP program, identified by its Entra tenant.")
 class Partner(Node):
     name: str = field(Capability.VIEWER, description="The partner's name.")
@@ -71,19 +72,18 @@ class Partner(Node):
         before: str | None = None,
         search: str | None = None,
     ) -> Connection[Partner] | None:
-        found = await resellers.list_resellers(
-            info.context.signed_in,
-            page=page_request(first, after, last, before),
-            search=search,
-            provider_id=self.pk,
-        )
+        viewer = info.context.signed_in
+        page = page_request(first, after, last, before)
+        if self.pk != viewer.partner_id:  # only your own resellers are yours to see
+            return connection(empty_page(), Partner.from_model)
+        found = await resellers.list_resellers(viewer, page=page, search=search)
         return connection(found, Partner.from_model)
 
 
 @strawberry.type
 class PartnerQuery:
-    @field(Capability.VIEWER, description="Your own organization.")
-    async def partner(self, info: strawberry.Info) -> Partner:
+    @field(Capability.PARTNER_READ, description="Your own organization.")
+    async def partner(self, info: strawberry.Info) -> Partner | None:
         viewer = info.context.signed_in
         row = await info.context.loaders.partners.load(viewer.partner_id)
         return Partner.from_model(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import strawberry
 from graphql import GraphQLField, GraphQLInterfaceType, GraphQLObjectType
@@ -14,6 +15,7 @@ from schema.customers import CustomerMutation, CustomerQuery
 from schema.nodes import NodeQuery
 from schema.partners import PartnerQuery
 from schema.resellers import ResellerMutation, ResellerQuery
+from schema.scalars import DateTime
 from schema.users import UserMutation, UserQuery
 from schema.viewer import ViewerQuery
 
@@ -26,7 +28,7 @@ Mutation = merge_types("Mutation", (CustomerMutation, ResellerMutation, UserMuta
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    config=StrawberryConfig(disable_field_suggestions=True),
+    config=StrawberryConfig(disable_field_suggestions=True, scalar_map={datetime: DateTime}),
 )
 
 

@@ -265,10 +265,14 @@ async def test_user_ids_of_another_partner_are_not_found(api: Api, world: World)
     assert (await models.User.get(id=stranger.id)).active
 
 
-async def test_a_resellers_external_ids_tell_nothing_about_its_siblings(api: Api, world: World) -> None:
+async def test_a_resellers_external_ids_tell_nothing_about_its_siblings(
+    api: Api, world: World
+) -> None:
     await world.add_customer("reseller", "Theta Ltda", external_id="ERP-1")
     body = await api.data(
-        CREATE_FOR_RESELLER.replace('language: "pt-PT",', 'language: "pt-PT", externalId: "ERP-1",'),
+        CREATE_FOR_RESELLER.replace(
+            'language: "pt-PT",', 'language: "pt-PT", externalId: "ERP-1",'
+        ),
         {"reseller": None},
         token=world.admin("reseller2"),
     )
