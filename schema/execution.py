@@ -28,6 +28,7 @@ from schema.context import Context
 from schema.errors import LocalizedError, format_error
 from schema.guards import GuardedExecutor
 from schema.limits import NoNulCharacters, has_nul, operation_limits_rule
+from schema.plans import PlannedExecutor
 
 CACHE_SIZE = 512
 MAX_VALIDATION_ERRORS = 20
@@ -85,8 +86,10 @@ class Engine:
         max_root_fields: int,
         introspection: bool,
         suggestions: bool,
+        executor: type[GuardedExecutor] = PlannedExecutor,
     ) -> None:
         self.schema = schema
+        self.executor = executor
         self.max_tokens = max_tokens
         self.suggestions = suggestions
         limits = operation_limits_rule(
@@ -164,7 +167,7 @@ class Engine:
             context_value=context,
             variable_values=request.variables,
             operation_name=request.operation_name,
-            executor_class=GuardedExecutor,
+            executor_class=self.executor,
             hide_suggestions=not self.suggestions,
             max_coercion_errors=MAX_VALIDATION_ERRORS,
             operation_extensions={},
