@@ -200,8 +200,10 @@ async def customer_detail(request: Request, variables: dict) -> dict:
         "SELECT * FROM customers WHERE id = $1 AND partner_id = $2", pk, me["partner_id"]
     )
     row = rows[0]
-    reseller = (await partners([row["reseller_id"]]))[row["reseller_id"]]
-    provider = (await partners([reseller["provider_id"]]))[reseller["provider_id"]]
+    reseller = provider = None
+    if row["reseller_id"] is not None:
+        reseller = (await partners([row["reseller_id"]]))[row["reseller_id"]]
+        provider = (await partners([reseller["provider_id"]]))[reseller["provider_id"]]
     return {
         "customer": {
             "id": global_id("Customer", row["id"]),
@@ -218,7 +220,9 @@ async def customer_detail(request: Request, variables: dict) -> dict:
                 "email": row["billing_contact_email"],
                 "phone": row["billing_contact_phone"],
             },
-            "reseller": {
+            "reseller": None
+            if reseller is None
+            else {
                 "id": global_id("Partner", reseller["id"]),
                 "name": reseller["name"],
                 "mpnId": reseller["mpn_id"],
