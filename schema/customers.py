@@ -15,6 +15,9 @@ from schema.guards import field, mutation
 from schema.nodes import Node, decode_id, node_type, to_global_id
 from schema.pagination import Connection, connection, page_request
 from schema.partners import Partner
+from schema.relations import Relation, relation_field
+
+RESELLER = Relation(loader="partners", key="reseller_pk", convert=Partner.from_model)
 
 
 @strawberry.type(description="Who receives the customer's invoices.")
@@ -70,12 +73,13 @@ class Customer(Node):
             reseller_pk=row.reseller_id,
         )
 
-    @field(Capability.CUSTOMERS_READ, description="The indirect reseller selling to it, if any.")
-    async def reseller(self, info: strawberry.Info) -> Partner | None:
-        if self.reseller_pk is None:
-            return None
-        row = await info.context.loaders.partners.load(self.reseller_pk)
-        return Partner.from_model(row) if row is not None else None
+    @relation_field(
+        Capability.CUSTOMERS_READ,
+        RESELLER,
+        description="The indirect reseller selling to it, if any.",
+    )
+    def reseller(self, info: strawberry.Info) -> Partner | None:
+        return RESELLER.resolve(info, self)
 
 
 @strawberry.input(description="Narrow the customer list; all given filters apply.")

@@ -14,6 +14,7 @@ from resolvers.pagination import empty_page
 from schema.guards import field
 from schema.nodes import Node, node_type, to_global_id
 from schema.pagination import Connection, connection, page_request
+from schema.relations import Relation, relation_field
 
 PartnerKindType = strawberry.enum(
     PartnerKind,
@@ -23,6 +24,12 @@ PartnerKindType = strawberry.enum(
 )
 CloudType = strawberry.enum(
     Cloud, name="Cloud", description="The Partner Center instance the partner works in."
+)
+
+
+# Partner's own relation: its provider, another Partner (resolved when first used).
+PROVIDER = Relation(
+    loader="partners", key="provider_pk", convert=lambda row: Partner.from_model(row)
 )
 
 
@@ -52,12 +59,11 @@ class Partner(Node):
             provider_pk=row.provider_id,
         )
 
-    @field(Capability.VIEWER, description="The indirect provider of an indirect reseller.")
-    async def provider(self, info: strawberry.Info) -> Partner | None:
-        if self.provider_pk is None:
-            return None
-        row = await info.context.loaders.partners.load(self.provider_pk)
-        return Partner.from_model(row) if row is not None else None
+    @relation_field(
+        Capability.VIEWER, PROVIDER, description="The indirect provider of an indirect reseller."
+    )
+    def provider(self, info: strawberry.Info) -> Partner | None:
+        return PROVIDER.resolve(info, self)
 
     @field(
         Capability.RESELLERS_READ,

@@ -23,8 +23,11 @@ from graphql import (
     GraphQLID,
     GraphQLInt,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLString,
     is_leaf_type,
 )
@@ -32,6 +35,7 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 
 from schema.guards import GuardedExecutor
+from schema.relations import RELATION, Relation
 
 MAX_INT = 2**31 - 1
 MIN_INT = -(2**31)
@@ -72,6 +76,26 @@ def _safely(leaf: GraphQLLeafType, value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class Fetch:
+    """Part of a list's breadth-first prefetch: follow `attribute` (a plain object or list
+    field) or load `relation`, then go on with `then` inside what was reached."""
+
+    attribute: str | None
+    relation: Relation | None
+    then: tuple[Fetch, ...]
+
+
+def _object_type(graphql_type: GraphQLOutputType) -> tuple[GraphQLObjectType | None, bool]:
+    """The object type inside `graphql_type` (non-null and list wrappers removed), and
+    whether a list was among the wrappers."""
+    listed = False
+    while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
+        listed = listed or isinstance(graphql_type, GraphQLList)
+        graphql_type = graphql_type.of_type
+    return (graphql_type if isinstance(graphql_type, GraphQLObjectType) else None), listed
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     key: str
     details: FieldDetailsList
@@ -86,6 +110,101 @@ class PlannedExecutor(GuardedExecutor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[int, list[Step]] = {}
+        self._fetches: dict[tuple[str, int], tuple[Fetch, ...]] = {}
+
+    # -- breadth-first prefetch of relations, for the rows of a list -----------------------
+
+    def _fetch_plan(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList, depth: int = 0
+    ) -> tuple[Fetch, ...]:
+        """What to load for rows of `object_type` selected by `details`, level by level."""
+        key = (object_type.name, id(details))
+        if key in self._fetches:
+            return self._fetches[key]
+        fetches = []
+        if depth < 8:
+            collected = self.collect_subfields(object_type, details).grouped_field_set
+            for sub_details in collected.values():
+                name = sub_details[0].node.name.value
+                field_def = self.schema.get_field(object_type, name)
+                definition = (
+                    field_def.extensions.get("strawberry-definition") if field_def else None
+                )
+                if definition is None or field_def.args or self._decide(object_type, sub_details):  # type: ignore[union-attr]
+                    continue
+                related_type, _ = _object_type(field_def.type)  # type: ignore[union-attr]
+                if related_type is None:
+                    continue
+                spec = definition.metadata.get(RELATION)
+                if spec is None and not definition.is_basic_field:
+                    continue  # another resolver: nothing to learn ahead of it
+                then = self._fetch_plan(related_type, sub_details, depth + 1)
+                if spec is not None or then:
+                    attribute = None if spec is not None else definition.python_name
+                    fetches.append(Fetch(attribute, spec, then))
+        self._fetches[key] = plan = tuple(fetches)
+        return plan
+
+    async def _prefetch(self, rows: list[Any], fetches: tuple[Fetch, ...]) -> None:
+        """Load every relation the rows' selection reaches, one batch per relation and level."""
+        loads = []
+        for fetch in fetches:
+            if fetch.relation is not None:
+                keys = list(
+                    dict.fromkeys(
+                        key
+                        for row in rows
+                        if (key := getattr(row, fetch.relation.key, None)) is not None
+                    )
+                )
+                loader = getattr(self.context_value.loaders, fetch.relation.loader)
+                loads.append((fetch, loader.load_many(keys)))
+            else:
+                reached = []
+                for row in rows:
+                    value = getattr(row, fetch.attribute, None)  # type: ignore[arg-type]
+                    if isinstance(value, list):
+                        reached.extend(item for item in value if item is not None)
+                    elif value is not None:
+                        reached.append(value)
+                if reached:
+                    await self._prefetch(reached, fetch.then)
+        for fetch, pending in loads:
+            try:
+                loaded = await pending
+            except Exception:  # noqa: S112 - each field reports its own failure later
+                continue
+            if fetch.then:
+                convert = fetch.relation.convert  # type: ignore[union-attr]
+                await self._prefetch(
+                    [convert(row) for row in loaded if row is not None], fetch.then
+                )
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        object_type, _ = _object_type(item_type)
+        fetches = self._fetch_plan(object_type, field_details_list) if object_type else ()
+        if not fetches:
+            return super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
+            )
+        rows = list(items)
+
+        async def prefetched_then_completed() -> Any:
+            await self._prefetch(rows, fetches)
+            completed = super(PlannedExecutor, self).complete_iterable_value(
+                item_type, field_details_list, info, path, rows, position_context
+            )
+            return await completed if self.is_awaitable(completed) else completed
+
+        return prefetched_then_completed()
 
     def _compile(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> list[Step]:
         steps = []

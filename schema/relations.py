@@ -1,0 +1,53 @@
+"""Relations: fields whose value is another object, loaded through a per-request DataLoader.
+
+A relation is declared once (`Relation`) and named where its field is declared
+(`relation_field`). The planned executor reads the declaration to fetch a relation for a
+whole list at once, breadth-first, before the list's rows are completed; the field's
+resolver (`Relation.resolve`) then finds the row already loaded and answers without a
+coroutine. Under graphql-core's own path the same resolver loads and awaits, batched by the
+DataLoader as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+
+from auth.permissions import Capability
+from schema.guards import CAPABILITY
+
+RELATION = "partnergraph.relation"
+
+
+@dataclass(frozen=True)
+class Relation:
+    loader: str  # the attribute of `Loaders` that batches this relation
+    key: str  # the attribute of the parent object holding the related row's key
+    convert: Callable[[Any], Any]  # a loaded row into the GraphQL object
+
+    def resolve(self, info: strawberry.Info, source: Any) -> Any:
+        """The related object: at once when its row is loaded already, else an awaitable
+        that the DataLoader batches with its siblings'."""
+        key = getattr(source, self.key)
+        if key is None:
+            return None
+        loaded = getattr(info.context.loaders, self.loader).load(key)
+        if loaded.done():
+            return self._converted_now(loaded.result())
+        return self._converted_later(loaded)
+
+    def _converted_now(self, row: Any) -> Any:
+        return self.convert(row) if row is not None else None
+
+    async def _converted_later(self, loaded: Awaitable[Any]) -> Any:
+        return self._converted_now(await loaded)
+
+
+def relation_field(capability: Capability, relation: Relation, *, description: str) -> Any:
+    """A field readable with `capability` whose resolver is `relation.resolve`."""
+    return strawberry.field(
+        description=description, metadata={CAPABILITY: capability, RELATION: relation}
+    )
