@@ -26,8 +26,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# The SQLite half also reports branch coverage of the planned executor.
+PLAN_COVERAGE := --cov=schema.plans --cov=schema.relations --cov-branch --cov-report=term-missing
+
 test-sqlite: $(STAMP)
-	PARTNERGRAPH_TEST_DATABASE=sqlite $(BIN)/pytest
+	PARTNERGRAPH_TEST_DATABASE=sqlite $(BIN)/pytest $(PLAN_COVERAGE)
 
 # Under CI=true a missing PostgreSQL is a failure; elsewhere the SQLite half still runs.
 test-postgres: $(STAMP)

@@ -22,6 +22,26 @@ from resolvers.errors import Forbidden
 
 CAPABILITY = "partnergraph.capability"
 
+_MISSING = object()
+
+
+class IdentityCache:
+    """Values memoized per object identity for one execution. The object is kept with its
+    value, as graphql-core does, so that its id cannot be reused by another object."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[Any, Any]] = {}
+
+    def get(self, key: Any, default: Any = _MISSING) -> Any:
+        entry = self._entries.get(id(key))
+        if entry is not None and entry[0] is key:
+            return entry[1]
+        return default
+
+    def put(self, key: Any, value: Any) -> Any:
+        self._entries[id(key)] = (key, value)
+        return value
+
 
 def field(capability: Capability, *, description: str, **options: Any) -> Any:
     """A GraphQL field readable with `capability`."""
@@ -56,7 +76,7 @@ class GuardedExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._denials: dict[int, Forbidden | None] = {}
+        self._denials = IdentityCache()
         self._granted: frozenset[str] = getattr(self.context_value, "capabilities", frozenset())
 
     def execute_field(
@@ -67,13 +87,13 @@ class GuardedExecutor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        # Field lists are collected once per selection and kept alive for the whole
-        # execution, so their identity keys the decision for every row they are used on.
-        key = id(field_details_list)
-        try:
-            denial = self._denials[key]
-        except KeyError:
-            denial = self._denials[key] = self._decide(parent_type, field_details_list)
+        # Field lists are collected once per selection, so the decision made for one is
+        # reused for every row it is applied to.
+        denial = self._denials.get(field_details_list)
+        if denial is _MISSING:
+            denial = self._denials.put(
+                field_details_list, self._decide(parent_type, field_details_list)
+            )
         if denial is None:
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context

@@ -34,7 +34,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 
-from schema.guards import GuardedExecutor
+from schema.guards import GuardedExecutor, IdentityCache
 from schema.relations import RELATION, Relation
 
 MAX_INT = 2**31 - 1
@@ -109,8 +109,8 @@ class PlannedExecutor(GuardedExecutor):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plans: dict[int, list[Step]] = {}
-        self._fetches: dict[tuple[str, int], tuple[Fetch, ...]] = {}
+        self._plans = IdentityCache()
+        self._fetches = IdentityCache()
 
     # -- breadth-first prefetch of relations, for the rows of a list -----------------------
 
@@ -118,9 +118,9 @@ class PlannedExecutor(GuardedExecutor):
         self, object_type: GraphQLObjectType, details: FieldDetailsList, depth: int = 0
     ) -> tuple[Fetch, ...]:
         """What to load for rows of `object_type` selected by `details`, level by level."""
-        key = (object_type.name, id(details))
-        if key in self._fetches:
-            return self._fetches[key]
+        known = self._fetches.get(details, None)
+        if known is not None and object_type.name in known:
+            return known[object_type.name]
         fetches = []
         if depth < 8:
             collected = self.collect_subfields(object_type, details).grouped_field_set
@@ -142,7 +142,8 @@ class PlannedExecutor(GuardedExecutor):
                 if spec is not None or then:
                     attribute = None if spec is not None else definition.python_name
                     fetches.append(Fetch(attribute, spec, then))
-        self._fetches[key] = plan = tuple(fetches)
+        plan = tuple(fetches)
+        self._fetches.put(details, {**(known or {}), object_type.name: plan})
         return plan
 
     async def _prefetch(self, rows: list[Any], fetches: tuple[Fetch, ...]) -> None:
@@ -237,12 +238,12 @@ class PlannedExecutor(GuardedExecutor):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        # Grouped field sets are memoized per selection for the whole execution, so their
-        # identity keys the plan of every object they are applied to.
-        steps = self._plans.get(id(grouped_field_set))
+        # Grouped field sets are memoized per selection, so the plan compiled for one serves
+        # every object it is applied to.
+        steps = self._plans.get(grouped_field_set, None)
         if steps is None:
-            steps = self._plans[id(grouped_field_set)] = self._compile(
-                parent_type, grouped_field_set
+            steps = self._plans.put(
+                grouped_field_set, self._compile(parent_type, grouped_field_set)
             )
         results: dict[str, Any] = {}
         awaiting: list[str] = []
