@@ -15,7 +15,6 @@ from graphql import (
     GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
-    OperationType,
     execute,
     get_operation_ast,
     parse,
@@ -45,10 +44,6 @@ class GraphQLRequest:
 class Prepared:
     document: DocumentNode
     operation: OperationDefinitionNode
-
-    @property
-    def is_mutation(self) -> bool:
-        return self.operation.operation is OperationType.MUTATION
 
     @property
     def is_introspection(self) -> bool:
@@ -118,8 +113,6 @@ class Engine:
             raise RequestError([error])
         if has_nul(request.variables):
             raise RequestError([LocalizedError("request.nul", "BAD_USER_INPUT")])
-        if operation.operation is OperationType.SUBSCRIPTION:
-            raise RequestError([LocalizedError("request.subscription_over_http", "BAD_USER_INPUT")])
         return Prepared(document, operation)
 
     def _checked_document(self, query: str) -> DocumentNode:

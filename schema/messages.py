@@ -111,13 +111,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Questo endpoint risponde con 'application/graphql-response+json' o 'application/json'.",
         "Den här slutpunkten svarar med 'application/graphql-response+json' eller 'application/json'.",
     ),
-    "request.subscription_over_http": _m(
-        "Subscriptions are served over WebSocket (graphql-transport-ws), not over HTTP.",
-        "As subscrições são servidas por WebSocket (graphql-transport-ws), não por HTTP.",
-        "As assinaturas são servidas via WebSocket (graphql-transport-ws), não via HTTP.",
-        "Le sottoscrizioni sono servite via WebSocket (graphql-transport-ws), non via HTTP.",
-        "Prenumerationer levereras över WebSocket (graphql-transport-ws), inte över HTTP.",
-    ),
     "request.nul": _m(
         "Text may not contain NUL characters.",
         "O texto não pode conter caracteres NUL.",

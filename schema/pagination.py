@@ -45,7 +45,7 @@ def page_request(
         after=decode_cursor(after, "after"),
         last=last,
         before=decode_cursor(before, "before"),
-    ).validated()
+    )
 
 
 @strawberry.type(description="Where a page sits in its list (Relay).")

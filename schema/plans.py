@@ -85,14 +85,11 @@ class Fetch:
     then: tuple[Fetch, ...]
 
 
-def _object_type(graphql_type: GraphQLOutputType) -> tuple[GraphQLObjectType | None, bool]:
-    """The object type inside `graphql_type` (non-null and list wrappers removed), and
-    whether a list was among the wrappers."""
-    listed = False
+def _object_type(graphql_type: GraphQLOutputType) -> GraphQLObjectType | None:
+    """The object type inside `graphql_type`, non-null and list wrappers removed."""
     while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
-        listed = listed or isinstance(graphql_type, GraphQLList)
         graphql_type = graphql_type.of_type
-    return (graphql_type if isinstance(graphql_type, GraphQLObjectType) else None), listed
+    return graphql_type if isinstance(graphql_type, GraphQLObjectType) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +129,7 @@ class PlannedExecutor(GuardedExecutor):
                 )
                 if definition is None or field_def.args or self._decide(object_type, sub_details):  # type: ignore[union-attr]
                     continue
-                related_type, _ = _object_type(field_def.type)  # type: ignore[union-attr]
+                related_type = _object_type(field_def.type)  # type: ignore[union-attr]
                 if related_type is None:
                     continue
                 spec = definition.metadata.get(RELATION)
@@ -190,7 +187,7 @@ class PlannedExecutor(GuardedExecutor):
         items: Any,
         position_context: Any,
     ) -> Any:
-        object_type, _ = _object_type(item_type)
+        object_type = _object_type(item_type)
         fetches = self._fetch_plan(object_type, field_details_list) if object_type else ()
         if not fetches:
             return super().complete_iterable_value(
