@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # The SQLite half also reports branch coverage of the planned executor.
-PLAN_COVERAGE := --cov=schema.plans --cov=schema.relations --cov-branch --cov-report=term-missing
+PLAN_COVERAGE := --cov=schema.plans --cov=schema.shapes --cov=schema.relations --cov-branch --cov-report=term-missing
 
 test-sqlite: $(STAMP)
 	PARTNERGRAPH_TEST_DATABASE=sqlite $(BIN)/pytest $(PLAN_COVERAGE)

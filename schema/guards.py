@@ -92,7 +92,7 @@ class GuardedExecutor(StrawberryGraphQLCoreExecutionContext):
         denial = self._denials.get(field_details_list)
         if denial is _MISSING:
             denial = self._denials.put(
-                field_details_list, self._decide(parent_type, field_details_list)
+                field_details_list, self.denial(parent_type, field_details_list)
             )
         if denial is None:
             return super().execute_field(
@@ -103,7 +103,7 @@ class GuardedExecutor(StrawberryGraphQLCoreExecutionContext):
         self.handle_field_error(denial, return_type, field_details_list, path)  # type: ignore[arg-type]
         return None
 
-    def _decide(
+    def denial(
         self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList
     ) -> Forbidden | None:
         field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)

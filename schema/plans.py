@@ -19,70 +19,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    GraphQLBoolean,
-    GraphQLID,
-    GraphQLInt,
-    GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
-    GraphQLString,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 
 from schema.guards import GuardedExecutor, IdentityCache
-from schema.relations import RELATION, Relation
+from schema.relations import RELATION
+from schema.shapes import Bail, Compiled, Fetch, ShapeCache, ShapeCompiler, coercion, shape_key
 
-MAX_INT = 2**31 - 1
-MIN_INT = -(2**31)
-
-
-def _coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
-    """The leaf type's output coercion, short-circuited for values already in shape.
-
-    Returns `Undefined` where graphql-core would refuse the value, which sends the field
-    down graphql-core's path to get its exact error."""
-    if leaf is GraphQLString or leaf is GraphQLID:
-        exact = str
-    elif leaf is GraphQLBoolean:
-        exact = bool
-    elif leaf is GraphQLInt:
-
-        def coerce_int(value: Any) -> Any:
-            if type(value) is int and MIN_INT <= value <= MAX_INT:
-                return value
-            return _safely(leaf, value)
-
-        return coerce_int
-    else:
-        return lambda value: _safely(leaf, value)
-
-    def coerce_exact(value: Any) -> Any:
-        return value if type(value) is exact else _safely(leaf, value)
-
-    return coerce_exact
-
-
-def _safely(leaf: GraphQLLeafType, value: Any) -> Any:
-    try:
-        coerced = leaf.coerce_output_value(value)
-    except Exception:
-        return Undefined
-    return Undefined if coerced is None else coerced
-
-
-@dataclass(frozen=True, slots=True)
-class Fetch:
-    """Part of a list's breadth-first prefetch: follow `attribute` (a plain object or list
-    field) or load `relation`, then go on with `then` inside what was reached."""
-
-    attribute: str | None
-    relation: Relation | None
-    then: tuple[Fetch, ...]
+SHAPES = ShapeCache()
 
 
 def _object_type(graphql_type: GraphQLOutputType) -> GraphQLObjectType | None:
@@ -108,6 +59,68 @@ class PlannedExecutor(GuardedExecutor):
         super().__init__(*args, **kwargs)
         self._plans = IdentityCache()
         self._fetches = IdentityCache()
+        self._compiler = ShapeCompiler(self)
+        self._shapes: dict[Any, Compiled | None] | None = None
+
+    # -- whole subtrees compiled into shapes, shared across requests -----------------------
+
+    def _shape(
+        self, kind: str, graphql_type: GraphQLOutputType, details: FieldDetailsList, path: Path
+    ) -> Compiled | None:
+        if self._shapes is None:
+            self._shapes = SHAPES.shapes_for(
+                self.operation, self.fragments, self._granted, self.variable_values.coerced
+            )
+        key = shape_key(path, f"{kind}:{graphql_type}")
+        if key in self._shapes:
+            return self._shapes[key]
+        if kind == "items":
+            compiled = self._compiler.value(graphql_type, details)
+        else:
+            compiled = self._compiler.object(graphql_type, details, nullable=False)  # type: ignore[arg-type]
+        self._shapes[key] = compiled
+        return compiled
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        compiled = self._shape("object", return_type, field_details_list, path)
+        if compiled is None:
+            return super().complete_object_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+
+        def general() -> Any:
+            return super(PlannedExecutor, self).complete_object_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+
+        return self._built(compiled, result, general)
+
+    def _built(self, compiled: Compiled, value: Any, general: Callable[[], Any]) -> Any:
+        """`value` completed by its shape, or by graphql-core if the shape bails out."""
+        if not compiled.fetches:
+            try:
+                return compiled.complete(value, self.context_value)
+            except Bail:
+                return general()
+
+        async def fetched_then_built() -> Any:
+            rows = value if type(value) is list else [value]
+            await self._prefetch(rows, compiled.fetches)
+            try:
+                return compiled.complete(value, self.context_value)
+            except Bail:
+                completed = general()
+                return await completed if self.is_awaitable(completed) else completed
+
+        return fetched_then_built()
 
     # -- breadth-first prefetch of relations, for the rows of a list -----------------------
 
@@ -127,7 +140,7 @@ class PlannedExecutor(GuardedExecutor):
                 definition = (
                     field_def.extensions.get("strawberry-definition") if field_def else None
                 )
-                if definition is None or field_def.args or self._decide(object_type, sub_details):  # type: ignore[union-attr]
+                if definition is None or field_def.args or self.denial(object_type, sub_details):  # type: ignore[union-attr]
                     continue
                 related_type = _object_type(field_def.type)  # type: ignore[union-attr]
                 if related_type is None:
@@ -187,6 +200,20 @@ class PlannedExecutor(GuardedExecutor):
         items: Any,
         position_context: Any,
     ) -> Any:
+        compiled = self._shape("items", item_type, field_details_list, path)
+        if compiled is not None:
+            rows = list(items)
+            item = compiled.complete
+            whole = Compiled(
+                lambda values, context: [item(row, context) for row in values], compiled.fetches
+            )
+            return self._built(
+                whole,
+                rows,
+                lambda: super(PlannedExecutor, self).complete_iterable_value(
+                    item_type, field_details_list, info, path, rows, position_context
+                ),
+            )
         object_type = _object_type(item_type)
         fetches = self._fetch_plan(object_type, field_details_list) if object_type else ()
         if not fetches:
@@ -216,14 +243,14 @@ class PlannedExecutor(GuardedExecutor):
                 definition is not None
                 and definition.is_basic_field
                 and not field_def.args  # type: ignore[union-attr]
-                and self._decide(parent_type, details) is None
+                and self.denial(parent_type, details) is None
             )
             if plain:
                 field_type = field_def.type  # type: ignore[union-attr]
                 nullable = not isinstance(field_type, GraphQLNonNull)
                 leaf = field_type if nullable else field_type.of_type
                 if is_leaf_type(leaf):
-                    attribute, coerce = definition.python_name, _coercion(leaf)
+                    attribute, coerce = definition.python_name, coercion(leaf)
             steps.append(Step(key, details, attribute, coerce, nullable))
         return steps
 

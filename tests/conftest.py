@@ -91,9 +91,8 @@ def _tables() -> list[str]:
     ]
 
 
-@pytest_asyncio.fixture(autouse=True)
-async def db(orm: None) -> AsyncIterator[None]:
-    """Every test starts from empty tables."""
+async def empty_tables() -> None:
+    """Delete every row and restart every id sequence."""
     connection = get_connection("default")
     tables = _tables()
     if backend() == "postgres":
@@ -104,6 +103,12 @@ async def db(orm: None) -> AsyncIterator[None]:
             + "".join(f"DELETE FROM {table};" for table in tables)
             + "DELETE FROM sqlite_sequence; PRAGMA foreign_keys=ON;"
         )
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def db(orm: None) -> AsyncIterator[None]:
+    """Every test starts from empty tables."""
+    await empty_tables()
     yield
 
 
@@ -216,26 +221,35 @@ class World:
         return customer
 
 
-def tenant_id() -> str:
-    return str(uuid.uuid4())
+def world_tenant_id(name: str) -> str:
+    """The same tenant id for a world's partner every time it is built."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"partnergraph-test:{name}"))
 
 
 @pytest_asyncio.fixture
 async def world(settings: Settings) -> World:
+    return await build_world(settings)
+
+
+async def build_world(settings: Settings) -> World:
+    """Two direct partners, an indirect provider with two resellers, and their customers;
+    built on empty tables, it is the same world every time, ids included."""
     world = World(settings)
     world.partners["direct"] = await add_partner(
-        tenant_id=tenant_id(), name="Contoso", kind=PartnerKind.DIRECT_BILL
+        tenant_id=world_tenant_id("direct"), name="Contoso", kind=PartnerKind.DIRECT_BILL
     )
     world.partners["other"] = await add_partner(
-        tenant_id=tenant_id(), name="Litware", kind=PartnerKind.DIRECT_BILL
+        tenant_id=world_tenant_id("other"), name="Litware", kind=PartnerKind.DIRECT_BILL
     )
     provider = await add_partner(
-        tenant_id=tenant_id(), name="Northwind", kind=PartnerKind.INDIRECT_PROVIDER
+        tenant_id=world_tenant_id("provider"),
+        name="Northwind",
+        kind=PartnerKind.INDIRECT_PROVIDER,
     )
     world.partners["provider"] = provider
     for name in ("reseller", "reseller2"):
         world.partners[name] = await add_partner(
-            tenant_id=tenant_id(),
+            tenant_id=world_tenant_id(name),
             name=name.title(),
             kind=PartnerKind.INDIRECT_RESELLER,
             provider_tenant_id=provider.tenant_id,

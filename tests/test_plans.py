@@ -11,6 +11,8 @@ from typing import Any
 import orjson
 import pytest
 import strawberry
+from graphql import parse
+from graphql.execution.collect_fields import FragmentDetails
 from hypothesis import HealthCheck, given, settings, strategies
 from hypothesis_graphql import nodes, queries
 
@@ -20,8 +22,11 @@ from resolvers.users import authenticate
 from schema.context import Context
 from schema.execution import Engine, GraphQLRequest, RequestError
 from schema.guards import GuardedExecutor, field
+from schema.partners import Partner
 from schema.plans import PlannedExecutor
+from schema.relations import Relation, relation_field
 from schema.schema import schema
+from schema.shapes import ShapeCache
 from tests.conftest import World
 
 LIMITS = {
@@ -209,7 +214,75 @@ class BrokenQuery:
         return [row, Item(name=None, count=1, tag=None, colour=None, secret=None)]  # type: ignore[arg-type]
 
 
-BROKEN = strawberry.Schema(query=BrokenQuery)
+@strawberry.interface
+class Named:
+    label: str = field(Capability.VIEWER, description="a label")
+
+
+@strawberry.type
+class Tagged(Named):
+    weight: int = field(Capability.VIEWER, description="a weight")
+
+
+MISSING_PARTNER = Relation(loader="partners", key="partner_pk", convert=Partner.from_model)
+
+
+@strawberry.type
+class Holder:
+    """Nested objects, lists and a relation, each broken in one of the holders."""
+
+    rows: list[Item] = field(Capability.VIEWER, description="non-null list of non-null rows")
+    maybe_rows: list[Item | None] | None = field(Capability.VIEWER, description="loose rows")
+    must: Item = field(Capability.VIEWER, description="a non-null row")
+    tagged: Tagged | None = field(Capability.VIEWER, description="checked by is_type_of")
+    partner_pk: strawberry.Private[int | None]
+
+    @relation_field(Capability.VIEWER, MISSING_PARTNER, description="a non-null relation")
+    def partner(self, info: strawberry.Info) -> Partner:
+        return MISSING_PARTNER.resolve(info, self)
+
+
+def _holder(info: strawberry.Info, **broken: Any) -> Holder:
+    fine = Item(name="ok", count=1, tag=None, colour=None, secret=None)
+    values: dict[str, Any] = {
+        "rows": [fine],
+        "maybe_rows": [fine, None],
+        "must": fine,
+        "tagged": Tagged(label="t", weight=1),
+        "partner_pk": info.context.viewer.partner_id,  # the viewer's own partner
+    }
+    return Holder(**{**values, **broken})
+
+
+@strawberry.type
+class BrokenHolders:
+    @field(Capability.VIEWER, description="holders, each broken in one way")
+    def holders(self, info: strawberry.Info) -> list[Holder | None]:
+        return [
+            _holder(info),
+            _holder(info, rows="not a list"),
+            _holder(info, rows=None),
+            _holder(info, maybe_rows=None),
+            _holder(info, must=None),
+            _holder(info, tagged=Item(name="x", count=1, tag=None, colour=None, secret=None)),
+            _holder(info, partner_pk=999_999),
+        ]
+
+    @field(Capability.VIEWER, description="one holder whose relation is missing")
+    def holder(self, info: strawberry.Info) -> Holder | None:
+        return _holder(info, partner_pk=999_999)
+
+    @field(Capability.VIEWER, description="one sound holder")
+    def sound(self, info: strawberry.Info) -> Holder | None:
+        return _holder(info)
+
+
+@strawberry.type
+class BrokenEverything(BrokenQuery, BrokenHolders):
+    pass
+
+
+BROKEN = strawberry.Schema(query=BrokenEverything)
 BROKEN_ENGINES = [
     Engine(BROKEN._schema, **LIMITS, executor=executor)
     for executor in (GuardedExecutor, PlannedExecutor)
@@ -218,6 +291,15 @@ BROKEN_QUERY = (
     "{ items { name count tag colour secret } item { name tag } loose { name tag } "
     "odd { count tag colour } }"
 )
+HOLDERS = """fragment Row on Item { name count }
+{
+  holders {
+    rows { ...Row } maybeRows { ...Row } must { ...Row } tagged { __typename label weight }
+    partner { name }
+  }
+  holder { must { name } partner { id name } }
+  sound { rows { name } partner { name } }
+}"""
 
 
 async def test_broken_data_is_reported_identically_by_both_executors(world: World) -> None:
@@ -233,3 +315,41 @@ async def test_broken_data_is_reported_identically_by_both_executors(world: Worl
         "odd": [None, None],
     }
     assert len(general["errors"]) >= 4
+
+
+async def test_broken_nested_values_are_reported_identically_by_both_executors(
+    world: World,
+) -> None:
+    viewer = await _viewer(world, "direct", (Role.SALES_AGENT,))
+    general, planned = [
+        await _answer(engine, GraphQLRequest(HOLDERS), viewer) for engine in BROKEN_ENGINES
+    ]
+    assert _normalized(planned) == _normalized(general)
+    holders = general["data"]["holders"]
+    assert holders[0] is not None
+    # Each broken holder is nulled where its error is, or its nullable field is.
+    assert holders[1:3] == [None, None]
+    assert holders[3]["maybeRows"] is None
+    assert holders[4] is None
+    assert holders[5]["tagged"] is None
+    assert holders[6] is None
+    assert general["data"]["holder"] is None
+    assert general["data"]["sound"] is not None
+    assert len(general["errors"]) == 6
+
+
+def test_shapes_are_shared_per_operation_role_set_and_directive_variables() -> None:
+    document = parse(
+        "fragment F on Customer { id reseller @include(if: $r) { id } }"
+        "query Q($r: Boolean!, $n: Int) { customers(first: $n) { nodes { ...F ...F } } }"
+    )
+    operation, fragment = document.definitions[1], document.definitions[0]
+    fragments = {"F": FragmentDetails(fragment)}
+    cache = ShapeCache(size=2)
+    granted = frozenset({"customers:read"})
+    first = cache.shapes_for(operation, fragments, granted, {"r": True, "n": 1})
+    assert cache.shapes_for(operation, fragments, granted, {"r": True, "n": 50}) is first
+    assert cache.shapes_for(operation, fragments, granted, {"r": False, "n": 1}) is not first
+    assert cache.shapes_for(operation, fragments, frozenset(), {"r": True, "n": 1}) is not first
+    # Bounded: the oldest entry made way for the newer ones.
+    assert cache.shapes_for(operation, fragments, granted, {"r": True, "n": 1}) is not first

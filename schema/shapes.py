@@ -1,0 +1,321 @@
+"""Compiled shapes: a whole subtree of a response built by plain Python, in one pass.
+
+A selection whose every field is a plain attribute (of a leaf, object or list type), a
+declared relation or `__typename`, all granted to the viewer and none taking arguments, is
+compiled into a `Shape`: one reader per response key, each a closure that reads the
+attribute, checks nullability, coerces the leaf or builds the nested shape. The relations a
+shape reaches are fetched for a whole list breadth-first before it is built (`Fetch`), so
+building never waits. Anything a reader can't complete exactly as graphql-core would, a
+null where the schema forbids it, a value that doesn't coerce, a row that isn't loaded, an
+object of the wrong type, raises `Bail`, and the planned executor completes that subtree
+with graphql-core instead, which reports it exactly. Reading plain attributes and loaded
+rows has no side effects, so starting over is always safe.
+
+Shapes depend only on the operation, the values of its `@skip`/`@include` variables, the
+viewer's capabilities and the position in the response, so `ShapeCache` shares them across
+requests.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLBoolean,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLString,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path, Undefined
+
+from schema.relations import RELATION, Relation
+
+MAX_INT = 2**31 - 1
+MIN_INT = -(2**31)
+CACHE_SIZE = 512
+
+Completer = Callable[[Any, Any], Any]  # (value, context) -> the response value, or Bail
+
+
+class Bail(Exception):
+    """The subtree holds something only graphql-core's path reports exactly."""
+
+
+BAIL = Bail()
+
+
+def coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
+    """The leaf type's output coercion, short-circuited for values already in shape.
+
+    Returns `Undefined` where graphql-core would refuse the value, which sends the field
+    down graphql-core's path to get its exact error."""
+    if leaf is GraphQLString or leaf is GraphQLID:
+        exact = str
+    elif leaf is GraphQLBoolean:
+        exact = bool
+    elif leaf is GraphQLInt:
+
+        def coerce_int(value: Any) -> Any:
+            if type(value) is int and MIN_INT <= value <= MAX_INT:
+                return value
+            return _safely(leaf, value)
+
+        return coerce_int
+    else:
+        return lambda value: _safely(leaf, value)
+
+    def coerce_exact(value: Any) -> Any:
+        return value if type(value) is exact else _safely(leaf, value)
+
+    return coerce_exact
+
+
+def _safely(leaf: GraphQLLeafType, value: Any) -> Any:
+    if value is Undefined or isinstance(value, Exception):
+        return Undefined
+    try:
+        coerced = leaf.coerce_output_value(value)
+    except Exception:
+        return Undefined
+    return Undefined if coerced is None else coerced
+
+
+@dataclass(frozen=True, slots=True)
+class Fetch:
+    """Part of a list's breadth-first prefetch: follow `attribute` (a plain object or list
+    field) or load `relation`, then go on with `then` inside what was reached."""
+
+    attribute: str | None
+    relation: Relation | None
+    then: tuple[Fetch, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    complete: Completer
+    fetches: tuple[Fetch, ...]
+
+
+class ShapeCompiler:
+    """Compiles selections of one execution; `executor` is a `GuardedExecutor`."""
+
+    def __init__(self, executor: Any) -> None:
+        self.executor = executor
+
+    def value(self, graphql_type: GraphQLOutputType, details: FieldDetailsList) -> Compiled | None:
+        """How to complete a value of `graphql_type` selected by `details`, or None."""
+        nullable = not isinstance(graphql_type, GraphQLNonNull)
+        inner = graphql_type if nullable else graphql_type.of_type  # type: ignore[union-attr]
+        if is_leaf_type(inner):
+            return Compiled(_leaf(coercion(inner), nullable), ())  # type: ignore[arg-type]
+        if isinstance(inner, GraphQLList):
+            item = self.value(inner.of_type, details)
+            return item and Compiled(_list(item.complete, nullable), item.fetches)
+        if isinstance(inner, GraphQLObjectType):
+            return self.object(inner, details, nullable)
+        return None  # interfaces and unions: graphql-core resolves their runtime type
+
+    def object(
+        self, object_type: GraphQLObjectType, details: FieldDetailsList, nullable: bool
+    ) -> Compiled | None:
+        readers: list[tuple[str, Completer]] = []
+        fetches: list[Fetch] = []
+        executor = self.executor
+        collected = executor.collect_subfields(object_type, details)
+        if getattr(collected, "new_defer_usages", None):
+            return None
+        for key, sub_details in collected.grouped_field_set.items():
+            name = sub_details[0].node.name.value
+            if name == "__typename":
+                readers.append((key, _constant(object_type.name)))
+                continue
+            field_def = executor.schema.get_field(object_type, name)
+            definition = field_def.extensions.get("strawberry-definition") if field_def else None
+            if definition is None or field_def.args or executor.denial(object_type, sub_details):  # type: ignore[union-attr]
+                return None
+            relation = definition.metadata.get(RELATION)
+            if relation is None and not definition.is_basic_field:
+                return None  # a resolver: only graphql-core calls those
+            compiled = self.value(field_def.type, sub_details)  # type: ignore[union-attr]
+            if compiled is None:
+                return None
+            if relation is not None:
+                readers.append((key, _related(relation, compiled.complete)))
+                fetches.append(Fetch(None, relation, compiled.fetches))
+            else:
+                readers.append((key, _attribute(definition.python_name, compiled.complete)))
+                if compiled.fetches:
+                    fetches.append(Fetch(definition.python_name, None, compiled.fetches))
+        return Compiled(_object(object_type, tuple(readers), nullable), tuple(fetches))
+
+
+def _leaf(coerce: Callable[[Any], Any], nullable: bool) -> Completer:
+    def complete(value: Any, _context: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise BAIL
+        coerced = coerce(value)
+        if coerced is Undefined:
+            raise BAIL
+        return coerced
+
+    return complete
+
+
+def _list(item: Completer, nullable: bool) -> Completer:
+    def complete(value: Any, context: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise BAIL
+        if type(value) is not list and type(value) is not tuple:
+            raise BAIL
+        return [item(element, context) for element in value]
+
+    return complete
+
+
+def _object(
+    object_type: GraphQLObjectType, readers: tuple[tuple[str, Completer], ...], nullable: bool
+) -> Completer:
+    # Strawberry's `is_type_of` checks the Python type and ignores its info argument.
+    is_type_of = object_type.is_type_of
+
+    def complete(value: Any, context: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise BAIL
+        if is_type_of is not None and is_type_of(value, None) is not True:
+            raise BAIL
+        return {key: read(value, context) for key, read in readers}
+
+    return complete
+
+
+def _constant(name: str) -> Completer:
+    return lambda _value, _context: name
+
+
+def _attribute(attribute: str, complete: Completer) -> Completer:
+    def read(source: Any, context: Any) -> Any:
+        value = getattr(source, attribute, Undefined)
+        if value is Undefined:
+            raise BAIL  # the resolver fails: graphql-core reports how
+        return complete(value, context)
+
+    return read
+
+
+def _related(relation: Relation, complete: Completer) -> Completer:
+    loader_name, key_name, convert = relation.loader, relation.key, relation.convert
+
+    def read(source: Any, context: Any) -> Any:
+        key = getattr(source, key_name, Undefined)
+        if key is Undefined:
+            raise BAIL
+        if key is None:
+            return complete(None, context)
+        loaded = getattr(context.loaders, loader_name).cache_map.get(key)
+        if loaded is None or not loaded.done() or loaded.cancelled() or loaded.exception():
+            raise BAIL
+        row = loaded.result()
+        return complete(None if row is None else convert(row), context)
+
+    return read
+
+
+# -- sharing shapes across requests ---------------------------------------------------------
+
+
+def shape_key(path: Path, type_name: str) -> tuple[Any, ...]:
+    """Where a value sits in the response: the keys and runtime types down to it."""
+    steps: list[Any] = [type_name]
+    while path is not None:
+        if type(path.key) is str:
+            steps.append((path.key, path.typename))
+        path = path.prev  # type: ignore[assignment]
+    return tuple(steps)
+
+
+class ShapeCache:
+    """Compiled shapes per operation, capabilities and `@skip`/`@include` variable values."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._operations: OrderedDict[tuple[Any, ...], tuple[Any, dict[Any, Any]]] = OrderedDict()
+        self._directive_variables: dict[int, tuple[Any, tuple[str, ...]]] = {}
+
+    def shapes_for(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, Any],
+        capabilities: frozenset[str],
+        variables: dict[str, Any],
+    ) -> dict[Any, Compiled | None]:
+        names = self._variables_of(operation, fragments)
+        key = (id(operation), capabilities, *(_hashable(variables.get(name)) for name in names))
+        entry = self._operations.get(key)
+        if entry is not None and entry[0] is operation:
+            self._operations.move_to_end(key)
+            return entry[1]
+        shapes: dict[Any, Compiled | None] = {}
+        self._operations[key] = (operation, shapes)
+        if len(self._operations) > self.size:
+            self._operations.popitem(last=False)
+        return shapes
+
+    def _variables_of(
+        self, operation: OperationDefinitionNode, fragments: dict[str, Any]
+    ) -> tuple[str, ...]:
+        known = self._directive_variables.get(id(operation))
+        if known is not None and known[0] is operation:
+            return known[1]
+        if len(self._directive_variables) >= self.size:
+            self._directive_variables.clear()
+        names = tuple(sorted(set(_directive_variables(operation.selection_set, fragments, set()))))
+        self._directive_variables[id(operation)] = (operation, names)
+        return names
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, bool | None) else repr(value)
+
+
+def _directive_variables(
+    selection_set: SelectionSetNode | None, fragments: dict[str, Any], seen: set[str]
+) -> Iterable[str]:
+    """The variables that `@skip`/`@include` (or any directive) read in a selection."""
+    if selection_set is None:
+        return
+    for selection in selection_set.selections:
+        for directive in selection.directives or ():
+            for argument in directive.arguments:
+                if isinstance(argument.value, VariableNode):
+                    yield argument.value.name.value
+        if isinstance(selection, FieldNode | InlineFragmentNode):
+            yield from _directive_variables(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name not in seen and name in fragments:
+                seen.add(name)
+                yield from _directive_variables(
+                    fragments[name].definition.selection_set, fragments, seen
+                )
