@@ -80,7 +80,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         if not manage_database:
             yield
             return
-        async with database.connected(settings.database_url):
+        async with database.connected(settings.database_url, pool=settings.database_pool):
             yield
 
     middleware = [Middleware(RequestContext, max_header_bytes=settings.limits.max_header_bytes)]

@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _with_database(settings: Settings, work: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     async def run() -> Any:
-        async with database.connected(settings.database_url):
+        async with database.connected(settings.database_url, pool=settings.database_pool):
             return await work()
 
     return asyncio.run(run())

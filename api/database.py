@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from asyncpg import Connection
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate as run_migrations
 
@@ -14,9 +16,10 @@ MODELS_MODULE = "resolvers.models"
 MIGRATIONS_MODULE = "resolvers.migrations"
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
+def tortoise_config(database_url: str, pool: tuple[int, int] | None = None) -> dict[str, Any]:
+    """The ORM's configuration; `pool` is the (minimum, maximum) PostgreSQL pool size."""
     return {
-        "connections": {"default": _connection_url(database_url)},
+        "connections": {"default": _connection(database_url, pool)},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],
@@ -29,11 +32,24 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
-def _connection_url(database_url: str) -> str:
-    """SQLite waits for locks instead of failing, and syncs every commit (billing data)."""
-    if database_url.startswith("sqlite://") and "?" not in database_url:
-        return database_url + "?busy_timeout=5000&synchronous=FULL"
-    return database_url
+def _connection(database_url: str, pool: tuple[int, int] | None) -> str | dict[str, Any]:
+    """SQLite waits for locks instead of failing, and syncs every commit (billing data).
+    PostgreSQL connections go back to the pool without a session reset: nothing here sets
+    session state, and asyncpg still rolls back any transaction left open."""
+    if database_url.startswith("sqlite://"):
+        if "?" not in database_url:
+            return database_url + "?busy_timeout=5000&synchronous=FULL"
+        return database_url
+    config = expand_db_url(database_url)
+    if config["engine"] == "tortoise.backends.asyncpg":
+        config["credentials"]["reset"] = _keep_session
+        if pool is not None:
+            config["credentials"]["minsize"], config["credentials"]["maxsize"] = pool
+    return config
+
+
+async def _keep_session(_connection: Connection) -> None:
+    """Instead of asyncpg's reset query (a round trip for every statement Tortoise runs)."""
 
 
 # For Tortoise's own CLI (`tortoise makemigrations`), see [tool.tortoise] in pyproject.toml.
@@ -50,10 +66,12 @@ async def migrate(database_url: str, target: str | None = None) -> None:
 
 
 @asynccontextmanager
-async def connected(database_url: str, *, global_fallback: bool = True) -> AsyncIterator[None]:
+async def connected(
+    database_url: str, *, pool: tuple[int, int] | None = None, global_fallback: bool = True
+) -> AsyncIterator[None]:
     """Open the ORM for the lifetime of the block (the server's lifespan, a CLI command)."""
     await Tortoise.init(
-        config=tortoise_config(database_url), _enable_global_fallback=global_fallback
+        config=tortoise_config(database_url, pool), _enable_global_fallback=global_fallback
     )
     try:
         yield

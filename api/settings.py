@@ -39,6 +39,8 @@ class Limits:
 class Settings:
     environment: Environment = Environment.DEVELOPMENT
     database_url: str = DEFAULT_DATABASE_URL
+    database_pool_min: int = 1
+    database_pool_max: int = 10
     jwt_algorithm: str = "HS256"
     jwt_secret: str | None = None
     jwt_jwks_url: str | None = None
@@ -58,6 +60,10 @@ class Settings:
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
 
+    @property
+    def database_pool(self) -> tuple[int, int]:
+        return self.database_pool_min, self.database_pool_max
+
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = _Reader(os.environ if environ is None else environ)
@@ -74,6 +80,8 @@ class Settings:
         settings = cls(
             environment=environment,
             database_url=env.text("DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_pool_min=int(env.number("DATABASE_POOL_MIN", 1)),
+            database_pool_max=int(env.number("DATABASE_POOL_MAX", 10)),
             jwt_algorithm=env.text("JWT_ALGORITHM", "RS256" if jwks_url else "HS256").upper(),
             jwt_secret=secret,
             jwt_jwks_url=jwks_url,
@@ -118,6 +126,10 @@ class Settings:
                 raise SettingsError(f"{PREFIX}JWT_JWKS_URL must be https in production")
         else:
             raise SettingsError(f"{PREFIX}JWT_ALGORITHM must be HS256, RS256 or ES256")
+        if not 1 <= self.database_pool_min <= self.database_pool_max:
+            raise SettingsError(
+                f"{PREFIX}DATABASE_POOL_MIN must be at least 1 and at most DATABASE_POOL_MAX"
+            )
         for name, value in vars(self.limits).items():
             if value < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")

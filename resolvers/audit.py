@@ -13,6 +13,7 @@ from tortoise.models import Model
 from auth.viewer import Viewer
 from resolvers.models import AuditEvent, ChangeEvent
 from resolvers.pagination import Page, PageRequest, paginate, search_term
+from resolvers.rows import Row
 from resolvers.tenancy import visible_rows
 
 
@@ -94,7 +95,7 @@ async def list_audit_events(
     entity_id: int | None = None,
     action: str | None = None,
     since: datetime | None = None,
-) -> Page[AuditEvent]:
+) -> Page[Row]:
     """Audit records of the objects the viewer may see, oldest first."""
     query = Q(**visible_rows(viewer))
     if entity_type is not None:

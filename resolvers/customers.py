@@ -20,6 +20,7 @@ from resolvers.countries import COUNTRY_CODES
 from resolvers.errors import BadInput, DomainError, InvalidInput, NotFound, VersionConflict
 from resolvers.models import Customer, Partner
 from resolvers.pagination import Page, PageRequest, paginate, search_term
+from resolvers.rows import Row, rows_by_id
 from resolvers.tenancy import owner_of_new_row, visible_rows
 
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -68,9 +69,8 @@ async def get_customer(
     return customer
 
 
-async def customers_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Customer | None]:
-    rows = {row.id: row for row in await visible_customers(viewer).filter(id__in=ids)}
-    return [rows.get(customer_id) for customer_id in ids]
+async def customers_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
+    return await rows_by_id(visible_customers(viewer), ids)
 
 
 async def list_customers(
@@ -80,7 +80,7 @@ async def list_customers(
     search: str | None = None,
     reseller_id: int | None = None,
     updated_since: datetime | None = None,
-) -> Page[Customer]:
+) -> Page[Row]:
     """The viewer's customers in creation order, filtered; a page per call."""
     query = visible_customers(viewer)
     if term := search_term(search, "search"):

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from tortoise.queryset import QuerySet
 
 from resolvers.errors import BadInput
+from resolvers.rows import rows as read_rows
 
 Row = TypeVar("Row")
 
@@ -73,7 +74,7 @@ async def paginate(queryset: QuerySet[Any], request: PageRequest, *, key: str = 
         filtered = filtered.filter(**{f"{key}__lt": request.before})
     backwards = request.last is not None
     size = request.last if backwards else (request.first or DEFAULT_PAGE_SIZE)
-    rows = list(await filtered.order_by(f"-{key}" if backwards else key).limit(size + 1))
+    rows = await read_rows(filtered.order_by(f"-{key}" if backwards else key).limit(size + 1))
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -10,6 +10,7 @@ from tortoise.expressions import Q
 from auth.viewer import PartnerKind, Viewer
 from resolvers.errors import BadInput, NotFound
 from resolvers.models import Cloud, Partner
+from resolvers.rows import Row, rows_by_id
 
 TENANT_ID = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -27,9 +28,8 @@ def visible_partners(viewer: Viewer) -> Q:
     return visible
 
 
-async def partners_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Partner | None]:
-    rows = {row.id: row for row in await Partner.filter(visible_partners(viewer), id__in=ids)}
-    return [rows.get(partner_id) for partner_id in ids]
+async def partners_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
+    return await rows_by_id(Partner.filter(visible_partners(viewer)), ids)
 
 
 def check_identity(tenant_id: str, name: str, mpn_id: str | None) -> list[BadInput]:

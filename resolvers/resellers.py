@@ -11,13 +11,14 @@ from resolvers.errors import BadInput, Forbidden, InvalidInput
 from resolvers.models import Partner
 from resolvers.pagination import Page, PageRequest, paginate, search_term
 from resolvers.partners import check_identity
+from resolvers.rows import Row
 
 RESELLER_FIELDS = ("tenant_id", "name", "kind", "cloud", "mpn_id", "provider_id")
 
 
 async def list_resellers(
     viewer: Viewer, *, page: PageRequest, search: str | None = None
-) -> Page[Partner]:
+) -> Page[Row]:
     """The viewer's resellers (an indirect provider's; other partners have none)."""
     query = Partner.filter(provider_id=viewer.partner_id, kind=PartnerKind.INDIRECT_RESELLER)
     if term := search_term(search, "search"):

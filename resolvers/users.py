@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -15,8 +16,17 @@ from resolvers.audit import Actor, record_change, snapshot
 from resolvers.errors import BadInput, NotFound, Unauthenticated, VersionConflict
 from resolvers.models import Partner, User
 from resolvers.pagination import Page, PageRequest, paginate, search_term
+from resolvers.rows import Row, rows_by_id, select
 
 USER_FIELDS = ("sub", "name", "email", "active")
+# Every request looks its caller up: the statement is written out rather than built each time.
+DIRECTORY_ENTRY = (
+    "SELECT u.id, u.sub, u.name, u.email, u.active, p.id, p.tenant_id, p.kind, p.provider_id, "
+    "p.active FROM users u JOIN partners p ON p.id = u.partner_id "
+    "WHERE u.sub = $1 AND p.tenant_id = $2"
+)
+_UserEntry = namedtuple("_UserEntry", "id sub name email active")
+_PartnerEntry = namedtuple("_PartnerEntry", "id tenant_id kind provider_id active")
 NAME_LENGTH = 200
 EMAIL_LENGTH = 320
 
@@ -58,14 +68,16 @@ async def authenticate(
     deactivated user. A subject seen for the first time gets its directory entry, recorded
     like any other change."""
     granted_roles = Role.parse_all(roles)
-    user = (
-        await User.filter(sub=sub, partner__tenant_id=tenant_id.lower())
-        .select_related("partner")
-        .first()
-    )
-    if user is None:
+    found = await select(User, DIRECTORY_ENTRY, sub, tenant_id.lower())
+    if found:
+        record = tuple(found[0])
+        user = _UserEntry(*record[:4], active=bool(record[4]))
+        partner = _PartnerEntry(
+            *record[5:7], PartnerKind(record[7]), record[8], active=bool(record[9])
+        )
+    else:
         partner = await Partner.get_or_none(tenant_id=tenant_id.lower())
-        if partner is None:
+        if partner is None or not partner.active:  # nobody joins a tenant that left
             raise Unauthenticated("auth.unknown_tenant")
         try:
             async with in_transaction():
@@ -86,8 +98,6 @@ async def authenticate(
                 )
         except IntegrityError:  # created concurrently by another request
             user = await User.get(partner=partner, sub=sub)
-        user.partner = partner
-    partner = user.partner
     if not partner.active:
         raise Unauthenticated("auth.unknown_tenant")
     if not user.active:
@@ -97,7 +107,7 @@ async def authenticate(
 
 async def list_users(
     viewer: Viewer, *, page: PageRequest, active: bool | None = None, search: str | None = None
-) -> Page[User]:
+) -> Page[Row]:
     query = User.filter(partner_id=viewer.partner_id)
     if active is not None:
         query = query.filter(active=active)
@@ -106,9 +116,8 @@ async def list_users(
     return await paginate(query, page)
 
 
-async def users_by_id(viewer: Viewer, ids: list[int]) -> list[User | None]:
-    rows = {row.id: row for row in await User.filter(partner_id=viewer.partner_id, id__in=ids)}
-    return [rows.get(user_id) for user_id in ids]
+async def users_by_id(viewer: Viewer, ids: list[int]) -> list[Row | None]:
+    return await rows_by_id(User.filter(partner_id=viewer.partner_id), ids)
 
 
 async def set_user_active(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from resolvers.models.moments import MomentField
 from resolvers.models.partners import Partner
 
 
@@ -33,8 +34,8 @@ class Customer(Model):
     billing_contact_email = fields.CharField(max_length=320, null=True)
     billing_contact_phone = fields.CharField(max_length=40, null=True)
     version = fields.IntField(default=1)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    created_at = MomentField(auto_now_add=True)
+    updated_at = MomentField(auto_now=True)
 
     class Meta:
         table = "customers"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from resolvers.models.moments import MomentField
+
 
 class AuditEvent(Model):
     """Who did what to which object, with its state before and after, and the request id."""
@@ -21,7 +23,7 @@ class AuditEvent(Model):
     before = fields.JSONField(null=True)
     after = fields.JSONField(null=True)
     request_id = fields.CharField(max_length=64)
-    occurred_at = fields.DatetimeField()
+    occurred_at = MomentField()
 
     class Meta:
         table = "audit_events"
@@ -38,7 +40,7 @@ class ChangeEvent(Model):
     entity_id = fields.IntField()
     operation = fields.CharField(max_length=16)
     version = fields.IntField()
-    occurred_at = fields.DatetimeField()
+    occurred_at = MomentField()
 
     class Meta:
         table = "change_events"
@@ -54,7 +56,7 @@ class IdempotencyKey(Model):
     operation = fields.CharField(max_length=64)
     fingerprint = fields.CharField(max_length=64)
     entity_id = fields.IntField()
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = MomentField(auto_now_add=True)
 
     class Meta:
         table = "idempotency_keys"

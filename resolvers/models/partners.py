@@ -8,6 +8,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from auth.viewer import PartnerKind
+from resolvers.models.moments import MomentField
 
 
 class Cloud(StrEnum):
@@ -29,8 +30,8 @@ class Partner(Model):
     provider_id: int | None
     active = fields.BooleanField(default=True)
     version = fields.IntField(default=1)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True, db_index=True)
+    created_at = MomentField(auto_now_add=True)
+    updated_at = MomentField(auto_now=True, db_index=True)
 
     class Meta:
         table = "partners"
@@ -49,8 +50,8 @@ class User(Model):
     email = fields.CharField(max_length=320, null=True)
     active = fields.BooleanField(default=True)
     version = fields.IntField(default=1)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    updated_at = fields.DatetimeField(auto_now=True)
+    created_at = MomentField(auto_now_add=True)
+    updated_at = MomentField(auto_now=True)
 
     class Meta:
         table = "users"
