@@ -12,6 +12,7 @@ import json
 import threading
 import time
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,6 +23,8 @@ import jwt
 HMAC_ALGORITHMS = frozenset({"HS256"})
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "ES256"})
 MINIMUM_SECRET_BYTES = 32
+VERIFIED_TOKENS = 1024  # verified tokens remembered, the least recently used forgotten first
+VERIFIED_FOR = 300.0  # seconds a verified signature is trusted before it is checked again
 
 
 class TokenError(Exception):
@@ -114,6 +117,12 @@ class TokenVerifier:
     secret: str | None = None
     jwks: JwksKeys | None = None
     _required: Sequence[str] = field(default=("exp", "sub"), init=False)
+    # Tokens verified already: token -> (claims, usable from, usable until), on the monotonic
+    # clock. A client sends the same token for every request of its session; checking the
+    # signature once is enough, the time window is checked on every use.
+    _verified: OrderedDict[str, tuple[Claims, float, float]] = field(
+        default_factory=OrderedDict, init=False
+    )
 
     def __post_init__(self) -> None:
         algorithm = self.policy.algorithm
@@ -129,6 +138,26 @@ class TokenVerifier:
     async def verify(self, token: str) -> Claims:
         if len(token) > self.policy.max_token_bytes:
             raise TokenError("token too large")
+        known = self._verified.get(token)
+        if known is not None:
+            claims, usable_from, usable_until = known
+            if usable_from <= time.monotonic() < usable_until:
+                return claims
+            del self._verified[token]  # expired or not yet valid: the full check decides
+        claims, not_before, expires = await self._verify_signed(token)
+        self._remember(token, claims, not_before, expires)
+        return claims
+
+    def _remember(self, token: str, claims: Claims, not_before: float, expires: float) -> None:
+        """Keep a verified token for at most `VERIFIED_FOR` seconds and until it expires."""
+        leeway, now, monotonic = self.policy.leeway_seconds, time.time(), time.monotonic()
+        usable_from = monotonic + (not_before - leeway - now)
+        usable_until = monotonic + min(expires + leeway - now, VERIFIED_FOR)
+        self._verified[token] = (claims, usable_from, usable_until)
+        if len(self._verified) > VERIFIED_TOKENS:
+            self._verified.popitem(last=False)
+
+    async def _verify_signed(self, token: str) -> tuple[Claims, float, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -157,7 +186,10 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise TokenError(error.__class__.__name__) from None
-        return _claims(payload)
+        not_before = payload.get("nbf")
+        if not isinstance(not_before, int | float):
+            not_before = float("-inf")
+        return _claims(payload), not_before, payload["exp"]
 
     def issue(self, claims: dict[str, Any], *, ttl_seconds: int) -> str:
         """Sign a development token (HS256 mode only)."""

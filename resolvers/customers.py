@@ -70,7 +70,7 @@ async def get_customer(
 
 
 async def customers_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
-    return await rows_by_id(visible_customers(viewer), ids)
+    return await rows_by_id(Customer, ids, all_of=visible_rows(viewer))
 
 
 async def list_customers(

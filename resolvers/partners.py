@@ -18,18 +18,25 @@ TENANT_ID = re.compile(
 MPN_ID = re.compile(r"^[0-9]{4,12}$")
 
 
-def visible_partners(viewer: Viewer) -> Q:
-    """A partner sees itself; a provider sees its resellers; a reseller sees its provider."""
-    visible = Q(id=viewer.partner_id)
+def partner_visibility(viewer: Viewer) -> list[tuple[str, int]]:
+    """A partner sees itself; a provider sees its resellers; a reseller sees its provider:
+    the partners whose column equals the value, for one of these (column, value) pairs."""
+    visible = [("id", viewer.partner_id)]
     if viewer.is_provider:
-        visible |= Q(provider_id=viewer.partner_id)
+        visible.append(("provider_id", viewer.partner_id))
     if viewer.is_reseller:
-        visible |= Q(id=viewer.root_partner_id)
+        visible.append(("id", viewer.root_partner_id))
     return visible
 
 
+def visible_partners(viewer: Viewer) -> Q:
+    return Q(
+        *(Q(**{column: value}) for column, value in partner_visibility(viewer)), join_type="OR"
+    )
+
+
 async def partners_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
-    return await rows_by_id(Partner.filter(visible_partners(viewer)), ids)
+    return await rows_by_id(Partner, ids, any_of=partner_visibility(viewer))
 
 
 def check_identity(tenant_id: str, name: str, mpn_id: str | None) -> list[BadInput]:

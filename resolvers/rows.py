@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -54,9 +54,51 @@ async def rows(queryset: QuerySet[Any]) -> list[Row]:
     queryset._choose_db_if_not_chosen()
     queryset._make_query()
     _, records = await queryset._db.execute_query(*queryset.query.get_parameterized_sql())
+    return _as_rows(queryset.model, records)
+
+
+async def rows_by_id(
+    model: type[Model],
+    ids: Sequence[int],
+    *,
+    all_of: Mapping[str, Any] | None = None,
+    any_of: Sequence[tuple[str, Any]] = (),
+) -> list[Row | None]:
+    """A DataLoader's batch: the rows of `model` with these ids, in their order, None for an
+    id that is missing or not visible. Visible means every column of `all_of` equals its
+    value and, if `any_of` is given, one of its columns equals its value. The statement is
+    written out: loaders run on nearly every request."""
+    if not ids:
+        return []
+    params: list[Any] = list(ids)
+    clauses = [f"id IN ({', '.join(f'${number}' for number in range(1, len(ids) + 1))})"]
+    for column, value in (all_of or {}).items():
+        params.append(value)
+        clauses.append(f"{_column(model, column)} = ${len(params)}")
+    alternatives = []
+    for column, value in any_of:
+        params.append(value)
+        alternatives.append(f"{_column(model, column)} = ${len(params)}")
+    if alternatives:
+        clauses.append(f"({' OR '.join(alternatives)})")
+    # Only names from the model and placeholders: every value is a parameter.
+    columns = ", ".join(model._meta.fields_db_projection.values())
+    where = " AND ".join(clauses)
+    statement = f"SELECT {columns} FROM {model._meta.db_table} WHERE {where}"  # noqa: S608
+    found = await select(model, statement, *params)
+    by_id = {row.id: row for row in _as_rows(model, found)}
+    return [by_id.get(key) for key in ids]
+
+
+def _column(model: type[Model], name: str) -> str:
+    """A column of `model` by its field name; never text from outside the code."""
+    return model._meta.fields_db_projection[name]
+
+
+def _as_rows(model: type[Model], records: Sequence[Any]) -> list[Row]:
     if not records:
         return []
-    row_type, conversions = _layout(queryset.model, tuple(records[0].keys()))
+    row_type, conversions = _layout(model, tuple(records[0].keys()))
     if not conversions:
         return [row_type._make(record) for record in records]
     result = []
@@ -95,10 +137,3 @@ def _moment(value: datetime | str) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-async def rows_by_id(queryset: QuerySet[Any], ids: Sequence[int]) -> list[Row | None]:
-    """A DataLoader's batch: the rows of `queryset` with these ids, in their order, None for
-    an id it doesn't hold (missing, or not the viewer's)."""
-    found = {row.id: row for row in await rows(queryset.filter(id__in=ids))}
-    return [found.get(key) for key in ids]

@@ -117,7 +117,7 @@ async def list_users(
 
 
 async def users_by_id(viewer: Viewer, ids: list[int]) -> list[Row | None]:
-    return await rows_by_id(User.filter(partner_id=viewer.partner_id), ids)
+    return await rows_by_id(User, ids, all_of={"partner_id": viewer.partner_id})
 
 
 async def set_user_active(

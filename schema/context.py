@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, partial
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
@@ -27,6 +28,8 @@ class Context:
     viewer: Viewer | None
     request_id: str
     language: str = "en"
+    # GraphQL objects made from rows the loaders returned, one per row: (loader, key) -> (object,)
+    related: dict[tuple[str, Any], tuple[Any]] = field(default_factory=dict)
 
     @property
     def capabilities(self) -> frozenset[str]:

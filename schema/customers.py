@@ -10,6 +10,7 @@ import strawberry
 from auth.permissions import Capability
 from resolvers import customers, models
 from resolvers.customers import Contact
+from resolvers.errors import NotFound
 from schema.errors import UserError, attempt
 from schema.guards import field, mutation
 from schema.nodes import Node, decode_id, node_type, to_global_id
@@ -171,8 +172,9 @@ class CustomerQuery:
 
     @field(Capability.CUSTOMERS_READ, description="One customer by id.")
     async def customer(self, info: strawberry.Info, id: strawberry.ID) -> Customer | None:
-        pk = decode_id(id, "Customer", ["id"])
-        row = await customers.get_customer(info.context.signed_in, pk, field=["id"])
+        row = await info.context.loaders.customers.load(decode_id(id, "Customer", ["id"]))
+        if row is None:
+            raise NotFound("customer.not_found", field=["id"])
         return Customer.from_model(row)
 
 

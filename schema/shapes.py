@@ -18,6 +18,7 @@ requests.
 
 from __future__ import annotations
 
+import keyword
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -61,39 +62,25 @@ BAIL = Bail()
 
 
 def coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
-    """The leaf type's output coercion, short-circuited for values already in shape.
+    """The leaf type's output coercion, short-circuited for text and booleans already in
+    shape. Returns `Undefined` where graphql-core would refuse the value, which sends the
+    field down graphql-core's path to get its exact error."""
+    exact = str if leaf is GraphQLString or leaf is GraphQLID else None
+    exact = bool if leaf is GraphQLBoolean else exact
+    coerce_output_value = leaf.coerce_output_value
 
-    Returns `Undefined` where graphql-core would refuse the value, which sends the field
-    down graphql-core's path to get its exact error."""
-    if leaf is GraphQLString or leaf is GraphQLID:
-        exact = str
-    elif leaf is GraphQLBoolean:
-        exact = bool
-    elif leaf is GraphQLInt:
+    def coerce(value: Any) -> Any:
+        if type(value) is exact:
+            return value
+        if value is Undefined or isinstance(value, Exception):
+            return Undefined
+        try:
+            coerced = coerce_output_value(value)
+        except Exception:
+            return Undefined
+        return Undefined if coerced is None else coerced
 
-        def coerce_int(value: Any) -> Any:
-            if type(value) is int and MIN_INT <= value <= MAX_INT:
-                return value
-            return _safely(leaf, value)
-
-        return coerce_int
-    else:
-        return lambda value: _safely(leaf, value)
-
-    def coerce_exact(value: Any) -> Any:
-        return value if type(value) is exact else _safely(leaf, value)
-
-    return coerce_exact
-
-
-def _safely(leaf: GraphQLLeafType, value: Any) -> Any:
-    if value is Undefined or isinstance(value, Exception):
-        return Undefined
-    try:
-        coerced = leaf.coerce_output_value(value)
-    except Exception:
-        return Undefined
-    return Undefined if coerced is None else coerced
+    return coerce
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,16 +121,16 @@ class ShapeCompiler:
     def object(
         self, object_type: GraphQLObjectType, details: FieldDetailsList, nullable: bool
     ) -> Compiled | None:
-        readers: list[tuple[str, Completer]] = []
+        slots: list[Slot] = []
         fetches: list[Fetch] = []
         executor = self.executor
         collected = executor.collect_subfields(object_type, details)
-        if getattr(collected, "new_defer_usages", None):
+        if collected.new_defer_usages:  # pragma: no cover - the schema declares no @defer
             return None
         for key, sub_details in collected.grouped_field_set.items():
             name = sub_details[0].node.name.value
             if name == "__typename":
-                readers.append((key, _constant(object_type.name)))
+                slots.append(Slot(key, constant=object_type.name))
                 continue
             field_def = executor.schema.get_field(object_type, name)
             definition = field_def.extensions.get("strawberry-definition") if field_def else None
@@ -156,13 +143,39 @@ class ShapeCompiler:
             if compiled is None:
                 return None
             if relation is not None:
-                readers.append((key, _related(relation, compiled.complete)))
+                slots.append(Slot(key, reader=_related(relation, compiled.complete)))
                 fetches.append(Fetch(None, relation, compiled.fetches))
             else:
-                readers.append((key, _attribute(definition.python_name, compiled.complete)))
+                attribute = definition.python_name
+                slots.append(Slot(key, attribute, compiled.complete, _exact(field_def.type)))  # type: ignore[union-attr]
                 if compiled.fetches:
-                    fetches.append(Fetch(definition.python_name, None, compiled.fetches))
-        return Compiled(_object(object_type, tuple(readers), nullable), tuple(fetches))
+                    fetches.append(Fetch(attribute, None, compiled.fetches))
+        return Compiled(_object(object_type, slots, nullable), tuple(fetches))
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One response key of an object: a constant, a reader of the whole source, or an
+    attribute completed by `complete`, skipped when the value passes the `exact` test."""
+
+    key: str
+    attribute: str | None = None
+    complete: Completer | None = None
+    exact: str | None = None  # a Python test of `{}` that makes completing unnecessary
+    reader: Completer | None = None
+    constant: str | None = None
+
+
+def _exact(graphql_type: GraphQLOutputType) -> str | None:
+    """For String, ID, Boolean and Int values: the test of a value already in shape."""
+    leaf = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+    if leaf is GraphQLString or leaf is GraphQLID:
+        return "type({}) is str"
+    if leaf is GraphQLBoolean:
+        return "type({}) is bool"
+    if leaf is GraphQLInt:
+        return f"type({{}}) is int and {MIN_INT} <= {{}} <= {MAX_INT}"
+    return None
 
 
 def _leaf(coerce: Callable[[Any], Any], nullable: bool) -> Completer:
@@ -192,36 +205,54 @@ def _list(item: Completer, nullable: bool) -> Completer:
     return complete
 
 
-def _object(
-    object_type: GraphQLObjectType, readers: tuple[tuple[str, Completer], ...], nullable: bool
-) -> Completer:
-    # Strawberry's `is_type_of` checks the Python type and ignores its info argument.
-    is_type_of = object_type.is_type_of
-
-    def complete(value: Any, context: Any) -> Any:
-        if value is None:
-            if nullable:
-                return None
-            raise BAIL
-        if is_type_of is not None and is_type_of(value, None) is not True:
-            raise BAIL
-        return {key: read(value, context) for key, read in readers}
-
-    return complete
-
-
-def _constant(name: str) -> Completer:
-    return lambda _value, _context: name
-
-
-def _attribute(attribute: str, complete: Completer) -> Completer:
-    def read(source: Any, context: Any) -> Any:
-        value = getattr(source, attribute, Undefined)
-        if value is Undefined:
-            raise BAIL  # the resolver fails: graphql-core reports how
-        return complete(value, context)
-
-    return read
+def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -> Completer:
+    """The completer of an object selection, generated as one Python function: every
+    attribute read inline, values already in shape kept as they are, the others completed
+    by their slot's completer. Only schema names reach the source: response keys and type
+    names as string literals, attribute names only where they are Python identifiers."""
+    names: dict[str, Any] = {"BAIL": BAIL, "is_type_of": object_type.is_type_of}
+    lines = [
+        "def complete(value, context):",
+        f"    if value is None: {'return None' if nullable else 'raise BAIL'}",
+    ]
+    if object_type.is_type_of is not None:
+        # Strawberry's `is_type_of` checks the Python type and ignores its info argument;
+        # an instance of the type's own class passes it without asking.
+        names["own_class"] = object_type.extensions["strawberry-definition"].origin
+        lines.append(
+            "    if type(value) is not own_class and is_type_of(value, None) is not True:"
+            " raise BAIL"
+        )
+    reads, finishes, entries = [], [], []
+    for number, slot in enumerate(slots):
+        if slot.constant is not None:
+            entries.append(f"{slot.key!r}: {slot.constant!r}")
+        elif slot.reader is not None:
+            names[f"read{number}"] = slot.reader
+            entries.append(f"{slot.key!r}: read{number}(value, context)")
+        else:
+            attribute = slot.attribute or ""
+            if attribute.isidentifier() and not keyword.iskeyword(attribute):
+                reads.append(f"        v{number} = value.{attribute}")
+            else:
+                names[f"name{number}"] = attribute
+                reads.append(f"        v{number} = getattr(value, name{number})")
+            names[f"complete{number}"] = slot.complete
+            completing = f"v{number} = complete{number}(v{number}, context)"
+            if slot.exact is not None:
+                test = slot.exact.replace("{}", f"v{number}")
+                finishes.append(f"    if not ({test}): {completing}")
+            else:
+                finishes.append(f"    {completing}")
+            entries.append(f"{slot.key!r}: v{number}")
+    if reads:
+        # A missing attribute or a failing property: graphql-core reports the field error.
+        lines += ["    try:", *reads, "    except Exception:", "        raise BAIL from None"]
+    lines += finishes
+    lines.append("    return {" + ", ".join(entries) + "}")
+    namespace = dict(names)
+    exec("\n".join(lines), namespace)  # noqa: S102 - the source holds schema names only
+    return namespace["complete"]
 
 
 def _related(relation: Relation, complete: Completer) -> Completer:
@@ -233,11 +264,14 @@ def _related(relation: Relation, complete: Completer) -> Completer:
             raise BAIL
         if key is None:
             return complete(None, context)
-        loaded = getattr(context.loaders, loader_name).cache_map.get(key)
-        if loaded is None or not loaded.done() or loaded.cancelled() or loaded.exception():
-            raise BAIL
-        row = loaded.result()
-        return complete(None if row is None else convert(row), context)
+        made = context.related.get((loader_name, key))
+        if made is None:
+            loaded = getattr(context.loaders, loader_name).cache_map.get(key)
+            if loaded is None or not loaded.done() or loaded.cancelled() or loaded.exception():
+                raise BAIL
+            row = loaded.result()
+            made = context.related[loader_name, key] = (None if row is None else convert(row),)
+        return complete(made[0], context)
 
     return read
 

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -433,6 +434,70 @@ async def test_claims_of_the_wrong_shape_are_a_token_error(
 ) -> None:
     with pytest.raises(TokenError, match=reason):
         await hs256_verifier().verify(hs256(unit_claims(**claims)))
+
+
+class Clock:
+    """Both clocks the verifier reads, moved forward together."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.offset = 0.0
+        wall, monotonic = time.time, time.monotonic
+        clock = self
+
+        class ShiftedDatetime(datetime):  # what PyJWT reads
+            @classmethod
+            def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+                return datetime.now(tz) + timedelta(seconds=clock.offset)
+
+        monkeypatch.setattr(time, "time", lambda: wall() + self.offset)
+        monkeypatch.setattr(time, "monotonic", lambda: monotonic() + self.offset)
+        monkeypatch.setattr(jwt.api_jwt, "datetime", ShiftedDatetime)
+
+
+async def test_a_token_is_verified_once_and_its_time_window_on_every_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    verifier = hs256_verifier(leeway_seconds=0)
+    decoded: list[str] = []
+    decode = jwt.decode
+
+    def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    clock = Clock(monkeypatch)
+    token = hs256(unit_claims(exp=now() + 60))
+    for _ in range(3):
+        await verifier.verify(token)
+    assert len(decoded) == 1
+    clock.offset = 61  # expired: the remembered verification no longer counts
+    with pytest.raises(TokenError, match="ExpiredSignature"):
+        await verifier.verify(token)
+
+
+async def test_a_remembered_token_is_checked_again_after_five_minutes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    verifier = hs256_verifier()
+    clock = Clock(monkeypatch)
+    token = hs256(unit_claims(exp=now() + 3600))
+    await verifier.verify(token)
+    verifier.secret = "a-rotated-secret-of-at-least-thirty-two-bytes"
+    await verifier.verify(token)  # within five minutes, remembered
+    clock.offset = 301
+    with pytest.raises(TokenError, match="InvalidSignature"):
+        await verifier.verify(token)
+
+
+async def test_a_token_not_yet_valid_is_never_remembered_early(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    verifier = hs256_verifier(leeway_seconds=0)
+    Clock(monkeypatch)
+    with pytest.raises(TokenError, match="ImmatureSignature"):
+        await verifier.verify(hs256(unit_claims(nbf=now() + 60)))
+    assert verifier._verified == {}
 
 
 def test_a_verifier_refuses_to_be_built_with_a_short_hs256_secret() -> None:
