@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tortoise.expressions import Q
-
 from auth.viewer import PartnerKind, Viewer
 from resolvers.errors import BadInput, NotFound
 from resolvers.models import Cloud, Partner
@@ -27,12 +25,6 @@ def partner_visibility(viewer: Viewer) -> list[tuple[str, int]]:
     if viewer.is_reseller:
         visible.append(("id", viewer.root_partner_id))
     return visible
-
-
-def visible_partners(viewer: Viewer) -> Q:
-    return Q(
-        *(Q(**{column: value}) for column, value in partner_visibility(viewer)), join_type="OR"
-    )
 
 
 async def partners_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from api.database import tortoise_config
 from api.settings import Settings, SettingsError
 from auth.viewer import Role
 from tests.conftest import Api, World, counting_statements
@@ -135,8 +136,19 @@ async def test_other_partners_resellers_cost_no_query_whatever_the_rows(
         {"PARTNERGRAPH_MAX_BODY_BYTES": "1e999"},
         {"PARTNERGRAPH_MAX_ALIASES": "0"},
         {"PARTNERGRAPH_PORT": "-1"},
+        {"PARTNERGRAPH_DATABASE_POOL_MIN": "0"},
+        {"PARTNERGRAPH_DATABASE_POOL_MIN": "8", "PARTNERGRAPH_DATABASE_POOL_MAX": "4"},
     ],
 )
 def test_nonsense_limits_are_a_settings_error(environ: dict[str, str]) -> None:
     with pytest.raises(SettingsError):
         Settings.from_environment(environ)
+
+
+def test_the_postgresql_pool_takes_its_sizes_from_the_settings() -> None:
+    settings = Settings.from_environment(
+        {"PARTNERGRAPH_DATABASE_POOL_MIN": "2", "PARTNERGRAPH_DATABASE_POOL_MAX": "7"}
+    )
+    config = tortoise_config("postgres://postgres@127.0.0.1:5432/x", settings.database_pool)
+    credentials = config["connections"]["default"]["credentials"]
+    assert (credentials["minsize"], credentials["maxsize"]) == (2, 7)
