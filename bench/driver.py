@@ -20,6 +20,20 @@ class Measurement:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     first_failure: str | None = None
+    server_cpu_seconds: float = 0.0  # what the server spent, measured by the harness
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.server_cpu_seconds / self.requests * 1000 if self.requests else 0.0
+
+    def add(self, other: Measurement) -> None:
+        """Count another round of the same operation in this measurement."""
+        self.requests += other.requests
+        self.failures += other.failures
+        self.seconds += other.seconds
+        self.latencies += other.latencies
+        self.server_cpu_seconds += other.server_cpu_seconds
+        self.first_failure = self.first_failure or other.first_failure
 
     @property
     def per_second(self) -> float:

@@ -49,9 +49,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _peak_rss_mb(pid: int) -> float:
+def _rss_mb(pid: int, field: str = "VmHWM") -> float:
+    """The process's peak (`VmHWM`) or current (`VmRSS`) resident memory."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -83,7 +84,15 @@ class Server:
                 time.sleep(0.1)
 
     def peak_rss(self) -> float:
-        return _peak_rss_mb(self.process.pid)
+        return _rss_mb(self.process.pid)
+
+    def rss(self) -> float:
+        return _rss_mb(self.process.pid, "VmRSS")
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -104,31 +113,58 @@ def _token(tenant_id: str) -> str:
 
 
 async def _measure(
-    server: Server, operations: list[Query], token: str, args: argparse.Namespace
-) -> list[tuple[Measurement, float]]:
+    servers: dict[str, Server], operations: list[Query], token: str, args: argparse.Namespace
+) -> dict[str, list[tuple[Measurement, float]]]:
+    """Each operation at every server, in alternating rounds so that a slow moment of the
+    machine falls on both alike; per server the rounds add up to `args.duration` seconds."""
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-    results = []
-    for operation in operations:
-        await drive(
+    results: dict[str, list[tuple[Measurement, float]]] = {name: [] for name in servers}
+
+    async def drive_at(server: Server, operation: Query, seconds: float) -> Measurement:
+        return await drive(
             "127.0.0.1",
             server.port,
             "/graphql",
             operation.body,
             headers,
             connections=args.connections,
-            duration=args.warmup,
+            duration=seconds,
         )
+
+    for operation in operations:
+        for server in servers.values():
+            await drive_at(server, operation, args.warmup)
+        total = {name: Measurement() for name in servers}
+        for _ in range(args.rounds):
+            for name, server in servers.items():
+                before = server.cpu_seconds()
+                measured = await drive_at(server, operation, args.duration / args.rounds)
+                measured.server_cpu_seconds = server.cpu_seconds() - before
+                total[name].add(measured)
+        for name, server in servers.items():
+            results[name].append((total[name], server.peak_rss()))
+    return results
+
+
+async def _soak(
+    server: Server, operation: Query, token: str, minutes: int
+) -> list[tuple[int, Measurement, float]]:
+    """`operation` at `server` for `minutes` minutes: each minute's throughput and the
+    server's resident memory at its end."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    samples = []
+    for minute in range(1, minutes + 1):
         measured = await drive(
             "127.0.0.1",
             server.port,
             "/graphql",
             operation.body,
             headers,
-            connections=args.connections,
-            duration=args.duration,
+            connections=16,
+            duration=60,
         )
-        results.append((measured, server.peak_rss()))
-    return results
+        samples.append((minute, measured, server.rss()))
+    return samples
 
 
 def _database_url(backend: str, size: str) -> str:
@@ -170,7 +206,6 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
         "PARTNERGRAPH_LOG_LEVEL": "WARNING",
     }
     token = _token(PROVIDER_TENANT)
-    measured: dict[str, list[tuple[Measurement, float]]] = {}
     targets = {
         "ours": [sys.executable, "-m", "api.cli", "serve", "--port", "{port}"],
         "floor": [
@@ -185,15 +220,18 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
             "--no-access-log",
         ],
     }
-    for name, command in targets.items():
-        port = _free_port()
-        log = RESULTS / f"{name}-{backend}.log"
-        server = Server(
-            [part.replace("{port}", str(port)) for part in command], environment, port, log
-        )
-        try:
-            measured[name] = asyncio.run(_measure(server, operations, token, args))
-        finally:
+    servers: dict[str, Server] = {}
+    try:
+        for name, command in targets.items():
+            port = _free_port()
+            log = RESULTS / f"{name}-{backend}.log"
+            servers[name] = Server(
+                [part.replace("{port}", str(port)) for part in command], environment, port, log
+            )
+        measured = asyncio.run(_measure(servers, operations, token, args))
+        soak = asyncio.run(_soak(servers["ours"], operations[0], token, args.soak))
+    finally:
+        for server in servers.values():
             server.stop()
     rows = [
         Row(operation, ours[0], floor[0], ours[1], floor[1])
@@ -201,7 +239,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
             operations, measured["ours"], measured["floor"], strict=True
         )
     ]
-    return _report(backend, database_url, data.customers, rows, args)
+    return _report(backend, database_url, data.customers, rows, args) + _soak_report(
+        operations[0], soak
+    )
 
 
 def _report(
@@ -211,17 +251,21 @@ def _report(
         f"## {backend}: {customers:,} customers — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"One uvicorn process on core 0, driver on core 1, {args.connections} connections, "
-        f"{args.duration:g} s per operation after {args.warmup:g} s of warm-up.",
+        f"{args.duration:g} s per operation and server, in {args.rounds} alternating rounds, "
+        f"after {args.warmup:g} s of warm-up.",
         "",
-        "| operation | ours req/s | floor req/s | ours / floor | ours p50 / p99 ms | floor p50 / p99 ms | ours peak RSS MB | floor peak RSS MB | failed |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| operation | ours req/s | floor req/s | ours / floor | ours p50 / p99 ms | floor p50 / p99 ms | server CPU ms/req ours / floor | floor / ours CPU | ours peak RSS MB | floor peak RSS MB | failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         ratio = row.ours.per_second / row.floor.per_second if row.floor.per_second else 0.0
+        ours_cpu, floor_cpu = row.ours.cpu_ms_per_request, row.floor.cpu_ms_per_request
+        cpu_ratio = floor_cpu / ours_cpu if ours_cpu else 0.0
         lines.append(
             f"| {row.query.name} ({row.query.description}) | {row.ours.per_second:,.0f} | {row.floor.per_second:,.0f} "
             f"| {ratio:.0%} | {row.ours.percentile(0.5):.1f} / {row.ours.percentile(0.99):.1f} "
             f"| {row.floor.percentile(0.5):.1f} / {row.floor.percentile(0.99):.1f} "
+            f"| {ours_cpu:.2f} / {floor_cpu:.2f} | {cpu_ratio:.0%} "
             f"| {row.ours_rss:.0f} | {row.floor_rss:.0f} | {row.ours.failures} / {row.floor.failures} |"
         )
     failures = [row for row in rows if row.ours.failures or row.floor.failures]
@@ -232,6 +276,28 @@ def _report(
     return "\n".join(lines) + "\n"
 
 
+def _soak_report(operation: Query, samples: list[tuple[int, Measurement, float]]) -> str:
+    if not samples:
+        return ""
+    first, last = samples[0][2], samples[-1][2]
+    lines = [
+        "",
+        f"Soak: {operation.name} at partnergraph for {len(samples)} minutes, 16 connections.",
+        "",
+        "| minute | req/s | p99 ms | RSS MB | failed |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {minute} | {measured.per_second:,.0f} | {measured.percentile(0.99):.1f} "
+            f"| {rss:.1f} | {measured.failures} |"
+            for minute, measured, rss in samples
+        ),
+        "",
+        f"RSS from the first minute to the last: {first:.1f} → {last:.1f} MB "
+        f"({(last - first) / first:+.1%}).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backend", action="append", choices=["sqlite", "postgres"])
@@ -239,9 +305,13 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=4, help="alternations of ours and the floor")
+    parser.add_argument("--soak", type=int, default=0, help="minutes of customer pages after")
     parser.add_argument("--only", action="append", help="measure only this operation")
     args = parser.parse_args()
     backends = args.backend or ["sqlite", "postgres"]
+    if (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {1})  # the driver on core 1, the servers on core 0
     RESULTS.mkdir(parents=True, exist_ok=True)
     failed = False
     for backend in backends:
