@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from tortoise.expressions import Q
 from tortoise.models import Model
 
 from auth.viewer import Viewer
 from resolvers.models import AuditEvent, ChangeEvent
 from resolvers.pagination import Page, PageRequest, paginate, search_term
-from resolvers.rows import Row
+from resolvers.rows import Row, Where
 from resolvers.tenancy import visible_rows
 
 
@@ -97,13 +96,13 @@ async def list_audit_events(
     since: datetime | None = None,
 ) -> Page[Row]:
     """Audit records of the objects the viewer may see, oldest first."""
-    query = Q(**visible_rows(viewer))
+    where = Where(AuditEvent).equal(**visible_rows(viewer))
     if entity_type is not None:
-        query &= Q(entity_type=entity_type)
+        where.equal(entity_type=entity_type)
     if entity_id is not None:
-        query &= Q(entity_id=entity_id)
+        where.equal(entity_id=entity_id)
     if action := search_term(action, "action", maximum=64):
-        query &= Q(action=action)
+        where.equal(action=action)
     if since is not None:
-        query &= Q(occurred_at__gte=since)
-    return await paginate(AuditEvent.filter(query), page)
+        where.add("occurred_at >= {}", since)
+    return await paginate(where, page)

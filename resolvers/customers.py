@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -20,7 +19,7 @@ from resolvers.countries import COUNTRY_CODES
 from resolvers.errors import BadInput, DomainError, InvalidInput, NotFound, VersionConflict
 from resolvers.models import Customer, Partner
 from resolvers.pagination import Page, PageRequest, paginate, search_term
-from resolvers.rows import Row, rows_by_id
+from resolvers.rows import Row, Where, rows_by_id
 from resolvers.tenancy import owner_of_new_row, visible_rows
 
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -70,7 +69,7 @@ async def get_customer(
 
 
 async def customers_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
-    return await rows_by_id(Customer, ids, all_of=visible_rows(viewer))
+    return await rows_by_id(Where(Customer).equal(**visible_rows(viewer)), ids)
 
 
 async def list_customers(
@@ -82,14 +81,14 @@ async def list_customers(
     updated_since: datetime | None = None,
 ) -> Page[Row]:
     """The viewer's customers in creation order, filtered; a page per call."""
-    query = visible_customers(viewer)
+    where = Where(Customer).equal(**visible_rows(viewer))
     if term := search_term(search, "search"):
-        query = query.filter(Q(company_name__icontains=term) | Q(domain__icontains=term))
+        where.contains("company_name", "domain", text=term)
     if reseller_id is not None:
-        query = query.filter(reseller_id=reseller_id)
+        where.equal(reseller_id=reseller_id)
     if updated_since is not None:
-        query = query.filter(updated_at__gte=updated_since)
-    return await paginate(query, page)
+        where.add("updated_at >= {}", updated_since)
+    return await paginate(where, page)
 
 
 def _normalized(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[DomainError]]:

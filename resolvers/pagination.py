@@ -6,10 +6,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from tortoise.queryset import QuerySet
-
 from resolvers.errors import BadInput
-from resolvers.rows import rows as read_rows
+from resolvers.rows import Where, count_rows, select_rows
 
 Row = TypeVar("Row")
 
@@ -64,20 +62,24 @@ def empty_page() -> Page[Any]:
     return Page([], has_next_page=False, has_previous_page=False, count=none)
 
 
-async def paginate(queryset: QuerySet[Any], request: PageRequest, *, key: str = "id") -> Page[Any]:
-    """One page of `queryset` by ascending `key`; `count()` runs only if asked for."""
+async def paginate(where: Where, request: PageRequest) -> Page[Any]:
+    """One page of the rows matching `where`, by ascending id; `count()` runs only if asked."""
     request = request.validated()
-    filtered = queryset
+    bounded = where.copy()
     if request.after is not None:
-        filtered = filtered.filter(**{f"{key}__gt": request.after})
+        bounded.add("id > {}", request.after)
     if request.before is not None:
-        filtered = filtered.filter(**{f"{key}__lt": request.before})
+        bounded.add("id < {}", request.before)
     backwards = request.last is not None
     size = request.last if backwards else (request.first or DEFAULT_PAGE_SIZE)
-    rows = await read_rows(filtered.order_by(f"-{key}" if backwards else key).limit(size + 1))
+    rows = await select_rows(bounded, order="-id" if backwards else "id", limit=size + 1)
     more = len(rows) > size
     rows = rows[:size]
+
+    def count() -> Awaitable[int]:
+        return count_rows(where)
+
     if backwards:
         rows.reverse()
-        return Page(rows, request.before is not None, more, queryset.count)
-    return Page(rows, more, request.after is not None, queryset.count)
+        return Page(rows, request.before is not None, more, count)
+    return Page(rows, more, request.after is not None, count)

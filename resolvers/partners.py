@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from auth.viewer import PartnerKind, Viewer
 from resolvers.errors import BadInput, NotFound
 from resolvers.models import Cloud, Partner
-from resolvers.rows import Row, rows_by_id
+from resolvers.rows import Row, Where, rows_by_id
 
 TENANT_ID = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -28,7 +28,7 @@ def partner_visibility(viewer: Viewer) -> list[tuple[str, int]]:
 
 
 async def partners_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
-    return await rows_by_id(Partner, ids, any_of=partner_visibility(viewer))
+    return await rows_by_id(Where(Partner).any_equal(partner_visibility(viewer)), ids)
 
 
 def check_identity(tenant_id: str, name: str, mpn_id: str | None) -> list[BadInput]:

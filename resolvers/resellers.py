@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tortoise.expressions import Q
-
 from auth.viewer import PartnerKind, Viewer
 from resolvers import idempotency
 from resolvers.audit import Actor, record_change
@@ -11,7 +9,7 @@ from resolvers.errors import BadInput, Forbidden, InvalidInput
 from resolvers.models import Partner
 from resolvers.pagination import Page, PageRequest, paginate, search_term
 from resolvers.partners import check_identity
-from resolvers.rows import Row
+from resolvers.rows import CONTAINS, Row, Where, containing
 
 RESELLER_FIELDS = ("tenant_id", "name", "kind", "cloud", "mpn_id", "provider_id")
 
@@ -20,16 +18,19 @@ async def list_resellers(
     viewer: Viewer, *, page: PageRequest, search: str | None = None
 ) -> Page[Row]:
     """The viewer's resellers (an indirect provider's; other partners have none)."""
-    query = Partner.filter(provider_id=viewer.partner_id, kind=PartnerKind.INDIRECT_RESELLER)
+    where = Where(Partner).equal(provider_id=viewer.partner_id, kind=PartnerKind.INDIRECT_RESELLER)
     if term := search_term(search, "search"):
         # by name, or exactly by MPN id or tenant id (when the term can be one)
-        matches = Q(name__icontains=term)
+        matches = [CONTAINS.format(column="name")]
+        values = [containing(term)]
         if len(term) <= 32:
-            matches |= Q(mpn_id=term)
+            matches.append("mpn_id = {}")
+            values.append(term)
         if len(term) <= 64:
-            matches |= Q(tenant_id=term.lower())
-        query = query.filter(matches)
-    return await paginate(query, page)
+            matches.append("tenant_id = {}")
+            values.append(term.lower())
+        where.add(f"({' OR '.join(matches)})", *values)
+    return await paginate(where, page)
 
 
 async def register_reseller(

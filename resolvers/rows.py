@@ -1,29 +1,27 @@
-"""Rows to read: the SQL Tortoise writes, without the model instances it builds.
+"""Reading rows: written-out SELECT statements that return plain named tuples.
 
-Building a model instance costs Tortoise tens of microseconds a row, a conversion call per
-column and tracked attributes; a page of 50 customers spent more time there than in the
-database. Reads that only show rows use `rows(queryset)` instead of awaiting the queryset:
-Tortoise still writes the SQL, with the queryset's tenancy filter, ordering and limit, but
-the rows come back as plain named tuples of the model's columns, converted only where a
-column needs it (datetimes, SQLite's integer booleans, enums, JSON). Writes keep using
-models.
-
-`rows` relies on Tortoise's query building internals (`_make_query`, `query`), pinned with
-Tortoise in `pyproject.toml`; the tests read every list and loader through it.
+Reads are the hot path: a page of 50 customers, the loaders, the directory lookup run on
+nearly every request. Tortoise spends more time writing a statement and building a model
+instance per row (a conversion call per column, tracked attributes) than the database spends
+answering, so reads don't go through it: `Where` collects conditions as SQL with a `{}` for
+each value, `select_rows`/`count_rows`/`rows_by_id` write the statement with placeholders
+(every value is a parameter; only column and table names of the models are written in), and
+the rows come back as named tuples of the model's columns, converted only where a column
+needs it (datetimes, SQLite's integer booleans, enums, JSON). Writes keep using models.
 """
 
 from __future__ import annotations
 
 import re
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from enum import Enum
 from functools import cache
 from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
 
 PLACEHOLDER = re.compile(r"\$\d+")
 Row = Any  # a named tuple of a model's columns, read by attribute like the model
@@ -38,61 +36,114 @@ NATIVE = (
 )
 
 
+# A text column containing a value in any case, as Tortoise's `icontains` writes it.
+CONTAINS = "UPPER({column}) LIKE UPPER({{}}) ESCAPE '\\'"
+
+
+def containing(text: str) -> str:
+    """The LIKE pattern of `CONTAINS` matching `text` literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class Where:
+    """The conditions of a statement, all of which must hold. Each is SQL over the model's
+    columns with `{}` where a value goes; the values travel as parameters."""
+
+    def __init__(self, model: type[Model]) -> None:
+        self.model = model
+        self.clauses: list[str] = []
+        self.values: list[Any] = []
+
+    def add(self, sql: str, *values: Any) -> Where:
+        """A condition such as `"updated_at >= {}"`; columns come from the code, never input."""
+        self.clauses.append(sql)
+        self.values.extend(_parameter(value) for value in values)
+        return self
+
+    def equal(self, **columns: Any) -> Where:
+        for name, value in columns.items():
+            self.add(f"{self.column(name)} = {{}}", value)
+        return self
+
+    def any_equal(self, pairs: Sequence[tuple[str, Any]]) -> Where:
+        """One of these columns equals its value."""
+        alternatives = " OR ".join(f"{self.column(name)} = {{}}" for name, _ in pairs)
+        return self.add(f"({alternatives})", *(value for _, value in pairs))
+
+    def contains(self, *names: str, text: str) -> Where:
+        """One of these text columns contains `text`, in any case."""
+        alternatives = " OR ".join(CONTAINS.format(column=self.column(name)) for name in names)
+        return self.add(f"({alternatives})", *(containing(text) for _ in names))
+
+    def one_of(self, name: str, values: Sequence[Any]) -> Where:
+        marks = ", ".join("{}" for _ in values)
+        return self.add(f"{self.column(name)} IN ({marks})", *values)
+
+    def copy(self) -> Where:
+        other = Where(self.model)
+        other.clauses, other.values = list(self.clauses), list(self.values)
+        return other
+
+    def column(self, name: str) -> str:
+        """A column of the model by its field name; an unknown name is a programming error."""
+        return self.model._meta.fields_db_projection[name]
+
+    def sql(self) -> str:
+        if not self.clauses:
+            return ""
+        numbers = iter(range(1, len(self.values) + 1))
+        text = " AND ".join(self.clauses)
+        return " WHERE " + re.sub(r"\{\}", lambda _: f"${next(numbers)}", text)
+
+
+def _parameter(value: Any) -> Any:
+    """Values as the columns store them: datetimes in UTC (SQLite compares their text)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return value.value if isinstance(value, Enum) else value
+
+
+async def select_rows(where: Where, *, order: str = "id", limit: int | None = None) -> list[Row]:
+    """The rows of `where.model` that match, in `order` (a column, `-column` descending)."""
+    model = where.model
+    column = where.column(order.removeprefix("-"))
+    direction = " DESC" if order.startswith("-") else ""
+    columns = ", ".join(model._meta.fields_db_projection.values())
+    statement = f"SELECT {columns} FROM {model._meta.db_table}{where.sql()}"  # noqa: S608
+    statement += f" ORDER BY {column}{direction}"
+    values = list(where.values)
+    if limit is not None:
+        values.append(limit)
+        statement += f" LIMIT ${len(values)}"
+    return _as_rows(model, await select(model, statement, *values))
+
+
+async def count_rows(where: Where) -> int:
+    model = where.model
+    statement = f"SELECT COUNT(*) FROM {model._meta.db_table}{where.sql()}"  # noqa: S608
+    records = await select(model, statement, *where.values)
+    return int(records[0][0])
+
+
+async def rows_by_id(where: Where, ids: Sequence[int]) -> list[Row | None]:
+    """A DataLoader's batch: the rows with these ids that match `where` (the viewer's
+    visibility), in the order of `ids`, None for one that is missing or not visible."""
+    if not ids:
+        return []
+    found = await select_rows(where.copy().one_of("id", ids))
+    by_id = {row.id: row for row in found}
+    return [by_id.get(key) for key in ids]
+
+
 async def select(model: type[Model], sql: str, *params: Any) -> list[Any]:
-    """The records of a hand-written statement, with `$1, $2 …` placeholders, on `model`'s
-    database (in the current transaction, if any). Kept for the few statements that run on
-    every request."""
+    """The records of a statement with `$1, $2 …` placeholders, on `model`'s database (in the
+    current transaction, if any)."""
     database = model._meta.db
     if database.capabilities.dialect == "sqlite":
         sql = PLACEHOLDER.sub("?", sql)
     _, records = await database.execute_query(sql, list(params))
     return list(records)
-
-
-async def rows(queryset: QuerySet[Any]) -> list[Row]:
-    """The rows `queryset` selects, as named tuples of its model's columns."""
-    queryset._choose_db_if_not_chosen()
-    queryset._make_query()
-    _, records = await queryset._db.execute_query(*queryset.query.get_parameterized_sql())
-    return _as_rows(queryset.model, records)
-
-
-async def rows_by_id(
-    model: type[Model],
-    ids: Sequence[int],
-    *,
-    all_of: Mapping[str, Any] | None = None,
-    any_of: Sequence[tuple[str, Any]] = (),
-) -> list[Row | None]:
-    """A DataLoader's batch: the rows of `model` with these ids, in their order, None for an
-    id that is missing or not visible. Visible means every column of `all_of` equals its
-    value and, if `any_of` is given, one of its columns equals its value. The statement is
-    written out: loaders run on nearly every request."""
-    if not ids:
-        return []
-    params: list[Any] = list(ids)
-    clauses = [f"id IN ({', '.join(f'${number}' for number in range(1, len(ids) + 1))})"]
-    for column, value in (all_of or {}).items():
-        params.append(value)
-        clauses.append(f"{_column(model, column)} = ${len(params)}")
-    alternatives = []
-    for column, value in any_of:
-        params.append(value)
-        alternatives.append(f"{_column(model, column)} = ${len(params)}")
-    if alternatives:
-        clauses.append(f"({' OR '.join(alternatives)})")
-    # Only names from the model and placeholders: every value is a parameter.
-    columns = ", ".join(model._meta.fields_db_projection.values())
-    where = " AND ".join(clauses)
-    statement = f"SELECT {columns} FROM {model._meta.db_table} WHERE {where}"  # noqa: S608
-    found = await select(model, statement, *params)
-    by_id = {row.id: row for row in _as_rows(model, found)}
-    return [by_id.get(key) for key in ids]
-
-
-def _column(model: type[Model], name: str) -> str:
-    """A column of `model` by its field name; never text from outside the code."""
-    return model._meta.fields_db_projection[name]
 
 
 def _as_rows(model: type[Model], records: Sequence[Any]) -> list[Row]:

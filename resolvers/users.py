@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from auth.permissions import capabilities_of
@@ -16,7 +15,7 @@ from resolvers.audit import Actor, record_change, snapshot
 from resolvers.errors import BadInput, NotFound, Unauthenticated, VersionConflict
 from resolvers.models import Partner, User
 from resolvers.pagination import Page, PageRequest, paginate, search_term
-from resolvers.rows import Row, rows_by_id, select
+from resolvers.rows import Row, Where, rows_by_id, select
 
 USER_FIELDS = ("sub", "name", "email", "active")
 # Every request looks its caller up: the statement is written out rather than built each time.
@@ -108,16 +107,16 @@ async def authenticate(
 async def list_users(
     viewer: Viewer, *, page: PageRequest, active: bool | None = None, search: str | None = None
 ) -> Page[Row]:
-    query = User.filter(partner_id=viewer.partner_id)
+    where = Where(User).equal(partner_id=viewer.partner_id)
     if active is not None:
-        query = query.filter(active=active)
+        where.equal(active=active)
     if term := search_term(search, "search"):
-        query = query.filter(Q(name__icontains=term) | Q(email__icontains=term))
-    return await paginate(query, page)
+        where.contains("name", "email", text=term)
+    return await paginate(where, page)
 
 
 async def users_by_id(viewer: Viewer, ids: list[int]) -> list[Row | None]:
-    return await rows_by_id(User, ids, all_of={"partner_id": viewer.partner_id})
+    return await rows_by_id(Where(User).equal(partner_id=viewer.partner_id), ids)
 
 
 async def set_user_active(
