@@ -1,17 +1,22 @@
-"""Compiled field plans: the executor's hot loop, with graphql-core's semantics kept.
+"""The planned executor: graphql-core's executor with compiled work, its semantics kept.
 
 graphql-core spends most of an answer on machinery around each field: looking the field
 up, building a resolve-info, calling Strawberry's wrapper around `getattr`, awaiting checks,
-dispatching on the type, coercing the value. For a validated operation, `PlannedExecutor`
-compiles every selection it meets, once per request and type, into a list of steps. A
-granted field that is a plain attribute of a scalar, enum or custom scalar type becomes a
-direct attribute read and a precomputed coercion; everything else (resolvers, objects,
-lists, denials, `__typename`, and any value that is null where the schema forbids it or
-does not coerce) takes graphql-core's own path, so errors, paths and null propagation stay
-exactly as the specification and graphql-core make them. `tests/test_plans.py` runs the same
-operations through both executors and requires identical answers.
-"""
+dispatching on the type, coercing the value. `PlannedExecutor` avoids it at two levels:
 
+- a value whose whole selection `schema/shapes.py` can compile (plain fields and declared
+  relations, granted, without arguments) is built by the compiled shape in one pass, after
+  the relations of a whole list were fetched breadth-first; a shape that meets a value it
+  can't complete exactly hands the value back to graphql-core;
+- any other selection is compiled, once per request and type, into steps: a granted plain
+  leaf field becomes an attribute read and a precomputed coercion, everything else
+  (resolvers, denials, and any value that is null where the schema forbids it or does not
+  coerce) takes graphql-core's own path.
+
+So errors, paths and null propagation stay exactly as the specification and graphql-core
+make them; `tests/test_plans.py` and `tests/test_plans_corpus.py` run the same operations
+through both executors and require identical answers.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
