@@ -21,6 +21,7 @@ from pathlib import Path
 
 import jwt
 
+from bench import costs
 from bench.dataset import PROVIDER_TENANT, SIZES, prepare
 from bench.driver import Measurement, drive
 from bench.queries import Query, queries
@@ -239,8 +240,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
             operations, measured["ours"], measured["floor"], strict=True
         )
     ]
-    return _report(backend, database_url, data.customers, rows, args) + _soak_report(
-        operations[0], soak
+    page_costs = asyncio.run(costs.measure(database_url, PROVIDER_TENANT, SUBJECT))
+    return (
+        _report(backend, database_url, data.customers, rows, args)
+        + costs.report(page_costs)
+        + _soak_report(operations[0], soak)
     )
 
 
