@@ -185,6 +185,8 @@ def _moment(value: datetime | str) -> datetime:
     """What Tortoise makes of a stored datetime (with `use_tz` and UTC), made faster."""
     if type(value) is str:
         value = datetime.fromisoformat(value)
+    if value.tzinfo is UTC:  # as stored: nothing to convert
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

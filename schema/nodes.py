@@ -45,10 +45,13 @@ def node_type(type_name: str, capability: Capability, loader: str) -> Callable[[
     return register
 
 
+URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
-    return strawberry.ID(
-        base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
-    )
+    """Base64url of `Type:pk`, unpadded."""
+    encoded = binascii.b2a_base64(f"{type_name}:{pk}".encode(), newline=False)
+    return strawberry.ID(encoded.translate(URL_SAFE).decode().rstrip("="))
 
 
 def from_global_id(value: str, expected: str | None = None) -> tuple[str, int]:

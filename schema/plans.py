@@ -17,6 +17,7 @@ So errors, paths and null propagation stay exactly as the specification and grap
 make them; `tests/test_plans.py` and `tests/test_plans_corpus.py` run the same operations
 through both executors and require identical answers.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
