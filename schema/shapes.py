@@ -2,14 +2,15 @@
 
 A selection whose every field is a plain attribute (of a leaf, object or list type), a
 declared relation or `__typename`, all granted to the viewer and none taking arguments, is
-compiled into a `Shape`: one reader per response key, each a closure that reads the
-attribute, checks nullability, coerces the leaf or builds the nested shape. The relations a
-shape reaches are fetched for a whole list breadth-first before it is built (`Fetch`), so
-building never waits. Anything a reader can't complete exactly as graphql-core would, a
-null where the schema forbids it, a value that doesn't coerce, a row that isn't loaded, an
-object of the wrong type, raises `Bail`, and the planned executor completes that subtree
-with graphql-core instead, which reports it exactly. Reading plain attributes and loaded
-rows has no side effects, so starting over is always safe.
+compiled into one generated Python function per object type: it reads every attribute
+inline, keeps values already in shape (text, booleans, 32-bit integers) as they are, and
+hands the others to their completer (custom scalars, enums, nested objects and lists,
+relations). The relations a shape reaches are fetched for a whole list breadth-first before
+it is built (`Fetch`), so building never waits. Anything a shape can't complete exactly as
+graphql-core would, a null where the schema forbids it, a value that doesn't coerce, a row
+that isn't loaded, an object of the wrong type, a failing attribute, raises `Bail`, and the
+planned executor completes that value with graphql-core instead, which reports it exactly.
+Reading plain attributes and loaded rows has no side effects, so starting over is safe.
 
 Shapes depend only on the operation, the values of its `@skip`/`@include` variables, the
 viewer's capabilities and the position in the response, so `ShapeCache` shares them across
