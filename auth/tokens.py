@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import threading
 import time
 import urllib.request
@@ -142,14 +143,21 @@ class TokenVerifier:
         if known is not None:
             claims, usable_from, usable_until = known
             if usable_from <= time.monotonic() < usable_until:
+                self._verified.move_to_end(token)
                 return claims
             del self._verified[token]  # expired or not yet valid: the full check decides
-        claims, not_before, expires = await self._verify_signed(token)
-        self._remember(token, claims, not_before, expires)
+        claims, payload = await self._verify_signed(token)
+        self._remember(token, claims, payload)
         return claims
 
-    def _remember(self, token: str, claims: Claims, not_before: float, expires: float) -> None:
-        """Keep a verified token for at most `VERIFIED_FOR` seconds and until it expires."""
+    def _remember(self, token: str, claims: Claims, payload: dict[str, Any]) -> None:
+        """Keep a verified token for at most `VERIFIED_FOR` seconds and while PyJWT would
+        still accept its `exp` and `nbf` (read as integers, as PyJWT does)."""
+        try:
+            expires = float(int(payload["exp"]))
+            not_before = float(int(payload["nbf"])) if "nbf" in payload else -math.inf
+        except (TypeError, ValueError, OverflowError):
+            return  # odd but accepted times: checked in full every time
         leeway, now, monotonic = self.policy.leeway_seconds, time.time(), time.monotonic()
         usable_from = monotonic + (not_before - leeway - now)
         usable_until = monotonic + min(expires + leeway - now, VERIFIED_FOR)
@@ -157,7 +165,7 @@ class TokenVerifier:
         if len(self._verified) > VERIFIED_TOKENS:
             self._verified.popitem(last=False)
 
-    async def _verify_signed(self, token: str) -> tuple[Claims, float, float]:
+    async def _verify_signed(self, token: str) -> tuple[Claims, dict[str, Any]]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -186,10 +194,7 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise TokenError(error.__class__.__name__) from None
-        not_before = payload.get("nbf")
-        if not isinstance(not_before, int | float):
-            not_before = float("-inf")
-        return _claims(payload), not_before, payload["exp"]
+        return _claims(payload), payload
 
     def issue(self, claims: dict[str, Any], *, ttl_seconds: int) -> str:
         """Sign a development token (HS256 mode only)."""

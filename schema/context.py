@@ -28,8 +28,9 @@ class Context:
     viewer: Viewer | None
     request_id: str
     language: str = "en"
-    # GraphQL objects made from rows the loaders returned, one per row: (loader, key) -> (object,)
-    related: dict[tuple[str, Any], tuple[Any]] = field(default_factory=dict)
+    # GraphQL objects made from rows the loaders returned, one per relation and row:
+    # (relation, key) -> (object,)
+    related: dict[tuple[Any, Any], tuple[Any]] = field(default_factory=dict)
 
     @property
     def capabilities(self) -> frozenset[str]:

@@ -22,7 +22,7 @@ from schema.guards import CAPABILITY
 RELATION = "partnergraph.relation"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each declaration is its own relation: hashed by identity
 class Relation:
     loader: str  # the attribute of `Loaders` that batches this relation
     key: str  # the attribute of the parent object holding the related row's key

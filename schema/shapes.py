@@ -59,9 +59,6 @@ class Bail(Exception):
     """The subtree holds something only graphql-core's path reports exactly."""
 
 
-BAIL = Bail()
-
-
 def coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
     """The leaf type's output coercion, short-circuited for text and booleans already in
     shape. Returns `Undefined` where graphql-core would refuse the value, which sends the
@@ -184,10 +181,10 @@ def _leaf(coerce: Callable[[Any], Any], nullable: bool) -> Completer:
         if value is None:
             if nullable:
                 return None
-            raise BAIL
+            raise Bail
         coerced = coerce(value)
         if coerced is Undefined:
-            raise BAIL
+            raise Bail
         return coerced
 
     return complete
@@ -198,9 +195,9 @@ def _list(item: Completer, nullable: bool) -> Completer:
         if value is None:
             if nullable:
                 return None
-            raise BAIL
+            raise Bail
         if type(value) is not list and type(value) is not tuple:
-            raise BAIL
+            raise Bail
         return [item(element, context) for element in value]
 
     return complete
@@ -211,10 +208,10 @@ def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -
     attribute read inline, values already in shape kept as they are, the others completed
     by their slot's completer. Only schema names reach the source: response keys and type
     names as string literals, attribute names only where they are Python identifiers."""
-    names: dict[str, Any] = {"BAIL": BAIL, "is_type_of": object_type.is_type_of}
+    names: dict[str, Any] = {"Bail": Bail, "is_type_of": object_type.is_type_of}
     lines = [
         "def complete(value, context):",
-        f"    if value is None: {'return None' if nullable else 'raise BAIL'}",
+        f"    if value is None: {'return None' if nullable else 'raise Bail'}",
     ]
     if object_type.is_type_of is not None:
         # Strawberry's `is_type_of` checks the Python type and ignores its info argument;
@@ -222,7 +219,7 @@ def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -
         names["own_class"] = object_type.extensions["strawberry-definition"].origin
         lines.append(
             "    if type(value) is not own_class and is_type_of(value, None) is not True:"
-            " raise BAIL"
+            " raise Bail"
         )
     reads, finishes, entries = [], [], []
     for number, slot in enumerate(slots):
@@ -248,7 +245,7 @@ def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -
             entries.append(f"{slot.key!r}: v{number}")
     if reads:
         # A missing attribute or a failing property: graphql-core reports the field error.
-        lines += ["    try:", *reads, "    except Exception:", "        raise BAIL from None"]
+        lines += ["    try:", *reads, "    except Exception:", "        raise Bail from None"]
     lines += finishes
     lines.append("    return {" + ", ".join(entries) + "}")
     namespace = dict(names)
@@ -260,19 +257,26 @@ def _related(relation: Relation, complete: Completer) -> Completer:
     loader_name, key_name, convert = relation.loader, relation.key, relation.convert
 
     def read(source: Any, context: Any) -> Any:
-        key = getattr(source, key_name, Undefined)
-        if key is Undefined:
-            raise BAIL
-        if key is None:
-            return complete(None, context)
-        made = context.related.get((loader_name, key))
+        made = context.related.get((relation, getattr(source, key_name, Undefined)))
         if made is None:
+            made = _made(source, context)
+        return complete(made[0], context)
+
+    def _made(source: Any, context: Any) -> tuple[Any]:
+        """The related object, made once per request and row; anything unusual is for
+        graphql-core to report, at the relation's own path."""
+        try:
+            key = getattr(source, key_name)
+            if key is None:
+                return (None,)
             loaded = getattr(context.loaders, loader_name).cache_map.get(key)
             if loaded is None or not loaded.done() or loaded.cancelled() or loaded.exception():
-                raise BAIL
+                raise Bail
             row = loaded.result()
-            made = context.related[loader_name, key] = (None if row is None else convert(row),)
-        return complete(made[0], context)
+            made = context.related[relation, key] = (None if row is None else convert(row),)
+        except Exception:
+            raise Bail from None
+        return made
 
     return read
 

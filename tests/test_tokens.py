@@ -490,6 +490,16 @@ async def test_a_remembered_token_is_checked_again_after_five_minutes(
         await verifier.verify(token)
 
 
+async def test_tokens_with_odd_but_accepted_exp_values_are_served() -> None:
+    verifier = hs256_verifier()
+    as_text = hs256(unit_claims(exp=str(now() + 600)))  # PyJWT reads it as an integer
+    beyond_floats = hs256(unit_claims(exp=10**400))
+    for token in (as_text, beyond_floats, as_text, beyond_floats):
+        assert (await verifier.verify(token)).sub == "unit-user"
+    assert as_text in verifier._verified
+    assert beyond_floats not in verifier._verified  # checked in full each time
+
+
 async def test_a_token_not_yet_valid_is_never_remembered_early(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -25,7 +25,8 @@ class MomentField(fields.DatetimeField):
         return super().to_python_value(value)
 
     def describe(self, serializable: bool) -> dict:
-        return {**super().describe(serializable), "field_type": "DatetimeField"}
+        kind = "DatetimeField" if serializable else fields.DatetimeField
+        return {**super().describe(serializable), "field_type": kind}
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         _, args, kwargs = super().deconstruct()
