@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -331,6 +331,11 @@ async def test_updated_since_returns_what_changed_at_or_after_a_moment(
     )
     data = await api.data(FILTERED, {"filter": {"updatedSince": moment.isoformat()}}, token=token)
     assert [node["companyName"] for node in data["customers"]["nodes"]] == ["Beta SA"]
+    # The same moment written with another offset is the same moment, on every database.
+    for hours in (-5, 2, 14):
+        elsewhere = moment.astimezone(timezone(timedelta(hours=hours))).isoformat()
+        data = await api.data(FILTERED, {"filter": {"updatedSince": elsewhere}}, token=token)
+        assert [node["companyName"] for node in data["customers"]["nodes"]] == ["Beta SA"]
 
 
 async def test_a_page_of_a_hundred_runs_the_same_statements_as_a_page_of_one(
