@@ -312,6 +312,24 @@ async def test_search_matches_company_name_or_domain(
     assert [node["companyName"] for node in data["customers"]["nodes"]] == expected
 
 
+async def test_search_takes_wildcards_and_backslashes_literally(api: Api, world: World) -> None:
+    await world.add_customer("direct", "Cem% Lda", domain="cem.onmicrosoft.com")
+    await world.add_customer("direct", "Under_Score Lda", domain="under.onmicrosoft.com")
+    await world.add_customer("direct", "Back\\slash Lda", domain="back.onmicrosoft.com")
+    token = world.admin("direct")
+    for term, expected in [
+        ("%", ["Cem% Lda"]),
+        ("_", ["Under_Score Lda"]),
+        ("\\", ["Back\\slash Lda"]),
+        ("m% l", ["Cem% Lda"]),
+        ("a%a", []),
+    ]:
+        data = await api.data(FILTERED, {"filter": {"search": term}}, token=token)
+        found = [node["companyName"] for node in data["customers"]["nodes"]]
+        assert found == expected, term
+        assert data["customers"]["totalCount"] == len(expected)
+
+
 async def test_updated_since_returns_what_changed_at_or_after_a_moment(
     api: Api, world: World
 ) -> None:
