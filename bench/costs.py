@@ -1,10 +1,12 @@
-"""What a request costs besides time: the SQL statements and capability decisions of the
-customer page at several page sizes, measured in-process on the benchmark's data set. Both
-must stay the same whatever the number of rows."""
+"""What a request costs besides time, measured in-process on the benchmark's data set: the
+SQL statements and capability decisions of the customer page at several page sizes (both
+must stay the same whatever the number of rows), and what a page deep in the list costs
+beside the first one (keyset pagination: the same)."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,10 +14,14 @@ from typing import Any
 from api import database
 from api.app import graphql_engine
 from api.settings import Settings
+from resolvers.models import Customer
+from resolvers.rows import Where, select
+from resolvers.tenancy import visible_rows
 from resolvers.users import authenticate
 from schema.context import Context
 from schema.execution import GraphQLRequest
 from schema.guards import GuardedExecutor
+from schema.pagination import encode_cursor
 
 PAGE = """query Page($first: Int!) {
   customers(first: $first) {
@@ -26,6 +32,14 @@ PAGE = """query Page($first: Int!) {
   }
 }"""
 SIZES = (1, 10, 50, 100)
+DEEP_PAGE = 1_000
+DEEP = """query Deep($after: String) {
+  customers(first: 50, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id companyName domain country language externalId version updatedAt
+                          billingContact { name email } reseller { id name } } }
+  }
+}"""
 
 
 class _Statements(logging.Handler):
@@ -92,3 +106,54 @@ def report(costs: list[tuple[int, int, int]]) -> str:
         *(f"| {rows} | {statements} | {decisions} |" for rows, statements, decisions in costs),
     ]
     return "\n".join(lines) + "\n"
+
+
+async def deep_pagination(
+    database_url: str, tenant_id: str, subject: str, *, repeats: int = 40
+) -> tuple[float, float] | None:
+    """Milliseconds per request, one at a time, for the first page of 50 customers and for
+    page `DEEP_PAGE`; None when the viewer's list is shorter than that."""
+    engine = graphql_engine(Settings())
+    async with database.connected(database_url):
+        viewer = await authenticate(
+            sub=subject, tenant_id=tenant_id, roles=["global_admin"], name=None, email=None
+        )
+        # the id of the last row before the deep page: where its `after` cursor points
+        visible = Where(Customer).equal(**visible_rows(viewer))
+        offset = len(visible.values) + 1
+        found = await select(
+            Customer,
+            f"SELECT id FROM customers{visible.sql()} ORDER BY id LIMIT 1 OFFSET ${offset}",
+            *visible.values,
+            (DEEP_PAGE - 1) * 50 - 1,
+        )
+        if not found:
+            return None
+        before_deep = found[0][0]
+        requests = {
+            "first": GraphQLRequest(DEEP, {"after": None}),
+            "deep": GraphQLRequest(DEEP, {"after": encode_cursor(before_deep)}),
+        }
+        spent = dict.fromkeys(requests, 0.0)
+        for round_number in range(repeats + 1):  # the first round warms up, uncounted
+            for name, request in requests.items():
+                context = Context(viewer=viewer, request_id="bench", language="en")
+                started = time.perf_counter()
+                outcome = await engine.execute(engine.prepare(request), request, context)
+                if round_number:
+                    spent[name] += (time.perf_counter() - started) / repeats * 1000
+                if len(outcome.body["data"]["customers"]["edges"]) != 50:
+                    return None
+        return spent["first"], spent["deep"]
+
+
+def deep_report(costs: tuple[float, float] | None) -> str:
+    if costs is None:
+        return (
+            f"\nDeep pagination: the list is shorter than {DEEP_PAGE} pages (use --size large).\n"
+        )
+    first, deep = costs
+    return (
+        f"\nDeep pagination, in-process, one request at a time: page 1 {first:.2f} ms, "
+        f"page {DEEP_PAGE:,} {deep:.2f} ms ({deep / first - 1:+.0%}).\n"
+    )

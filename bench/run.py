@@ -241,9 +241,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
         )
     ]
     page_costs = asyncio.run(costs.measure(database_url, PROVIDER_TENANT, SUBJECT))
+    deep = asyncio.run(costs.deep_pagination(database_url, PROVIDER_TENANT, SUBJECT))
     return (
         _report(backend, database_url, data.customers, rows, args)
         + costs.report(page_costs)
+        + costs.deep_report(deep)
         + _soak_report(operations[0], soak)
     )
 
