@@ -21,6 +21,7 @@ from auth.permissions import Capability
 from resolvers.errors import Forbidden
 
 CAPABILITY = "partnergraph.capability"
+GENERAL_PATH = "partnergraph.general_path"
 
 _MISSING = object()
 
@@ -43,9 +44,21 @@ class IdentityCache:
         return value
 
 
-def field(capability: Capability, *, description: str, **options: Any) -> Any:
-    """A GraphQL field readable with `capability`."""
-    return strawberry.field(description=description, metadata={CAPABILITY: capability}, **options)
+def field(
+    capability: Capability, *, description: str, general_path: bool = False, **options: Any
+) -> Any:
+    """A GraphQL field readable with `capability`. With `general_path`, the planned executor
+    never reads the attribute itself: graphql-core resolves it, once, like a resolver (for an
+    attribute whose reading does work that must not happen twice)."""
+    metadata: dict[str, Any] = {CAPABILITY: capability}
+    if general_path:
+        metadata[GENERAL_PATH] = True
+    return strawberry.field(description=description, metadata=metadata, **options)
+
+
+def is_plain(definition: Any) -> bool:
+    """A field without a resolver that the planned executor may read itself."""
+    return definition.is_basic_field and not definition.metadata.get(GENERAL_PATH)
 
 
 def mutation(capability: Capability, *, description: str, **options: Any) -> Any:

@@ -35,7 +35,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 
-from schema.guards import GuardedExecutor, IdentityCache
+from schema.guards import GuardedExecutor, IdentityCache, is_plain
 from schema.relations import RELATION
 from schema.shapes import Bail, Compiled, Fetch, ShapeCache, ShapeCompiler, coercion, shape_key
 
@@ -152,7 +152,7 @@ class PlannedExecutor(GuardedExecutor):
                 if related_type is None:
                     continue
                 spec = definition.metadata.get(RELATION)
-                if spec is None and not definition.is_basic_field:
+                if spec is None and not is_plain(definition):
                     continue  # another resolver: nothing to learn ahead of it
                 then = self._fetch_plan(related_type, sub_details, depth + 1)
                 if spec is not None or then:
@@ -247,7 +247,7 @@ class PlannedExecutor(GuardedExecutor):
             definition = field_def.extensions.get("strawberry-definition") if field_def else None
             plain = (
                 definition is not None
-                and definition.is_basic_field
+                and is_plain(definition)
                 and not field_def.args  # type: ignore[union-attr]
                 and self.denial(parent_type, details) is None
             )

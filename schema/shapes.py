@@ -46,6 +46,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path, Undefined
 
+from schema.guards import is_plain
 from schema.relations import RELATION, Relation
 
 MAX_INT = 2**31 - 1
@@ -135,8 +136,8 @@ class ShapeCompiler:
             if definition is None or field_def.args or executor.denial(object_type, sub_details):  # type: ignore[union-attr]
                 return None
             relation = definition.metadata.get(RELATION)
-            if relation is None and not definition.is_basic_field:
-                return None  # a resolver: only graphql-core calls those
+            if relation is None and not is_plain(definition):
+                return None  # a resolver, or a field kept on graphql-core's path
             compiled = self.value(field_def.type, sub_details)  # type: ignore[union-attr]
             if compiled is None:
                 return None

@@ -278,7 +278,34 @@ class BrokenHolders:
 
 
 @strawberry.type
-class BrokenEverything(BrokenQuery, BrokenHolders):
+class Tally:
+    name: str = field(Capability.VIEWER, description="non-null, missing on one row")
+    reads: int = field(Capability.VIEWER, description="counts its reads", general_path=True)
+
+
+class Counted:
+    """A row whose `reads` attribute does work each time it is read."""
+
+    read = 0
+
+    def __init__(self, name: str | None) -> None:
+        self.name = name
+
+    @property
+    def reads(self) -> int:
+        Counted.read += 1
+        return Counted.read
+
+
+@strawberry.type
+class BrokenTallies:
+    @field(Capability.VIEWER, description="rows read once each, even when one is broken")
+    def tallies(self) -> list[Tally] | None:
+        return [Counted("ok"), Counted(None)]  # type: ignore[list-item]
+
+
+@strawberry.type
+class BrokenEverything(BrokenQuery, BrokenHolders, BrokenTallies):
     pass
 
 
@@ -353,3 +380,18 @@ def test_shapes_are_shared_per_operation_role_set_and_directive_variables() -> N
     assert cache.shapes_for(operation, fragments, frozenset(), {"r": True, "n": 1}) is not first
     # Bounded: the oldest entry made way for the newer ones.
     assert cache.shapes_for(operation, fragments, granted, {"r": True, "n": 1}) is not first
+
+
+async def test_a_field_kept_on_the_general_path_is_read_once_per_row(world: World) -> None:
+    viewer = await _viewer(world, "direct", (Role.SALES_AGENT,))
+    answers, reads = [], []
+    for engine in BROKEN_ENGINES:
+        Counted.read = 0
+        answers.append(await _answer(engine, GraphQLRequest("{ tallies { name reads } }"), viewer))
+        reads.append(Counted.read)
+    # graphql-core reads the first row's and stops at the second's error; a compiled shape
+    # would read both and then, bailing out, graphql-core would read again.
+    assert reads == [1, 1]
+    general, planned = answers
+    assert _normalized(planned) == _normalized(general)
+    assert general["data"] == {"tallies": None}
