@@ -23,7 +23,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-PLACEHOLDER = re.compile(r"\$\d+")
+PLACEHOLDER = re.compile(r"\$(\d+)")
 Row = Any  # a named tuple of a model's columns, read by attribute like the model
 
 # Columns a database driver already hands back as the model's Python value.
@@ -140,9 +140,12 @@ async def select(model: type[Model], sql: str, *params: Any) -> list[Any]:
     """The records of a statement with `$1, $2 …` placeholders, on `model`'s database (in the
     current transaction, if any)."""
     database = model._meta.db
+    values = list(params)
     if database.capabilities.dialect == "sqlite":
+        # SQLite's `?` are positional: the values follow the placeholders as they appear.
+        values = [params[int(number) - 1] for number in PLACEHOLDER.findall(sql)]
         sql = PLACEHOLDER.sub("?", sql)
-    _, records = await database.execute_query(sql, list(params))
+    _, records = await database.execute_query(sql, values)
     return list(records)
 
 

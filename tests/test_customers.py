@@ -10,6 +10,8 @@ import pytest
 
 from auth.viewer import Role
 from resolvers import models
+from resolvers.models import Customer
+from resolvers.rows import select
 from tests.conftest import Api, World, counting_statements
 
 CREATE = """
@@ -373,3 +375,12 @@ async def test_a_page_of_a_hundred_runs_the_same_statements_as_a_page_of_one(
         counts[size] = len(statements)
     # the viewer's directory entry, the page, its resellers (one batch), their provider (one batch)
     assert counts == {1: 4, 100: 4}
+
+
+async def test_written_out_statements_bind_placeholders_by_number(world: World) -> None:
+    # out of order and used twice: SQLite's positional `?` get the values in the same places
+    statement = (
+        "SELECT company_name FROM customers WHERE id >= $2 AND company_name = $1 AND id >= $2"
+    )
+    records = await select(Customer, statement, "Beta Lda", 1)
+    assert [record[0] for record in records] == ["Beta Lda"]
