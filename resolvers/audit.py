@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -37,9 +38,11 @@ def snapshot(row: Model, fields: tuple[str, ...]) -> dict[str, Any]:
     for name in fields:
         value = getattr(row, name)
         head, *rest = name.split("_")
-        values[head + "".join(word.title() for word in rest)] = (
-            value.isoformat() if isinstance(value, datetime) else value
-        )
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        values[head + "".join(word.title() for word in rest)] = value
     return values
 
 

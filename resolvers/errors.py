@@ -50,3 +50,11 @@ class InvalidInput(Exception):
     def __init__(self, errors: Sequence[DomainError]) -> None:
         super().__init__(", ".join(error.key for error in errors))
         self.errors = list(errors)
+
+
+class InvalidStateTransition(DomainError):
+    code = "INVALID_STATE_TRANSITION"
+
+
+class CancellationWindowClosed(DomainError):
+    code = "CANCELLATION_WINDOW_CLOSED"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from resolvers.errors import BadInput
-from resolvers.rows import Where, count_rows, select_rows
+from resolvers.rows import Where, as_rows, count_rows, select, select_rows
 
 Row = TypeVar("Row")
 
@@ -83,3 +84,70 @@ async def paginate(where: Where, request: PageRequest) -> Page[Any]:
         rows.reverse()
         return Page(rows, request.before is not None, more, count)
     return Page(rows, more, request.after is not None, count)
+
+
+def _known(total: int) -> Callable[[], Awaitable[int]]:
+    async def count() -> int:
+        return total
+
+    return count
+
+
+async def pages_by_parent(
+    where: Where, parent: str, parents: Sequence[int], request: PageRequest
+) -> dict[int, Page[Any]]:
+    """The same page of each parent's rows matching `where` (by ascending id), for many
+    parents in one statement: a window numbers each parent's rows and counts them, so each
+    page also knows its list's total without another query."""
+    request = request.validated()
+    model = where.model
+    pages: dict[int, Page[Any]] = {}
+    if not parents:
+        return pages
+    table, key, group = model._meta.db_table, where.column("id"), where.column(parent)
+    backwards = request.last is not None
+    size = request.last if backwards else (request.first or DEFAULT_PAGE_SIZE)
+    direction = " DESC" if backwards else ""
+    columns = ", ".join(model._meta.fields_db_projection.values())
+    counted = where.copy().one_of(parent, list(parents))
+    values = list(counted.values)
+    bounds = []
+    for bound, operator in ((request.after, ">"), (request.before, "<")):
+        if bound is not None:
+            values.append(bound)
+            bounds.append(f"{key} {operator} ${len(values)}")
+    values.append(size + 1)
+    statement = (
+        f"SELECT {columns}, total_count FROM ("  # noqa: S608 - names of the model only
+        f"SELECT {columns}, total_count, ROW_NUMBER() OVER "
+        f"(PARTITION BY {group} ORDER BY {key}{direction}) AS position FROM ("
+        f"SELECT {columns}, COUNT(*) OVER (PARTITION BY {group}) AS total_count "
+        f"FROM {table}{counted.sql()}) AS counted"
+        + (" WHERE " + " AND ".join(bounds) if bounds else "")
+        + f") AS ranked WHERE position <= ${len(values)} ORDER BY {group}, {key}{direction}"
+    )
+    grouped: dict[int, list[Any]] = {}
+    for row in as_rows(model, await select(model, statement, *values)):
+        grouped.setdefault(getattr(row, parent), []).append(row)
+    for owner, rows in grouped.items():
+        more = len(rows) > size
+        rows = rows[:size]
+        count = _known(rows[0].total_count)
+        if backwards:
+            rows.reverse()
+            pages[owner] = Page(rows, request.before is not None, more, count)
+        else:
+            pages[owner] = Page(rows, more, request.after is not None, count)
+    for owner in parents:
+        if owner in pages:
+            continue
+        if not bounds:  # the parent has no rows
+            pages[owner] = Page([], False, False, _known(0))
+            continue
+        # none past the cursor: the list's total is counted only if it is asked for
+        count = partial(count_rows, where.copy().equal(**{parent: owner}))
+        if backwards:
+            pages[owner] = Page([], request.before is not None, False, count)
+        else:
+            pages[owner] = Page([], False, request.after is not None, count)
+    return pages

@@ -116,7 +116,7 @@ async def select_rows(where: Where, *, order: str = "id", limit: int | None = No
     if limit is not None:
         values.append(limit)
         statement += f" LIMIT ${len(values)}"
-    return _as_rows(model, await select(model, statement, *values))
+    return as_rows(model, await select(model, statement, *values))
 
 
 async def count_rows(where: Where) -> int:
@@ -149,7 +149,7 @@ async def select(model: type[Model], sql: str, *params: Any) -> list[Any]:
     return list(records)
 
 
-def _as_rows(model: type[Model], records: Sequence[Any]) -> list[Row]:
+def as_rows(model: type[Model], records: Sequence[Any]) -> list[Row]:
     if not records:
         return []
     row_type, conversions = _layout(model, tuple(records[0].keys()))
@@ -175,12 +175,14 @@ def _layout(
     names = model._meta.fields_db_projection_reverse
     conversions = []
     for index, column in enumerate(columns):
+        if column not in names:  # a computed column, such as a window function's: as it is
+            continue
         field = model._meta.fields_map[names[column]]
         if type(field) in NATIVE:
             continue
         convert = _moment if isinstance(field, fields.DatetimeField) else field.to_python_value
         conversions.append((index, convert))
-    row_type = namedtuple(f"{model.__name__}Row", [names[column] for column in columns])
+    row_type = namedtuple(f"{model.__name__}Row", [names.get(column, column) for column in columns])
     return row_type, tuple(conversions)
 
 

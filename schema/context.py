@@ -9,7 +9,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from auth.viewer import Viewer
-from resolvers import customers, partners, users
+from resolvers import customers, partners, subscriptions, users
 from resolvers.audit import Actor
 
 
@@ -21,6 +21,11 @@ class Loaders:
         self.customers = DataLoader(partial(customers.customers_by_id, viewer))
         self.partners = DataLoader(partial(partners.partners_by_id, viewer))
         self.users = DataLoader(partial(users.users_by_id, viewer))
+        self.subscriptions = DataLoader(partial(subscriptions.subscriptions_by_id, viewer))
+        self.customer_subscriptions = DataLoader(
+            partial(subscriptions.customer_subscription_pages, viewer)
+        )
+        self.quantity_histories = DataLoader(partial(subscriptions.quantity_histories, viewer))
 
 
 @dataclass

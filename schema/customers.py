@@ -17,8 +17,20 @@ from schema.nodes import Node, decode_id, node_type, to_global_id
 from schema.pagination import Connection, connection, page_request
 from schema.partners import Partner
 from schema.relations import Relation, relation_field
+from schema.subscriptions import (
+    Subscription,
+    SubscriptionStatus,
+    customer_subscriptions_part,
+    subscription_connection,
+)
 
 RESELLER = Relation(loader="partners", key="reseller_pk", convert=Partner.from_model)
+SUBSCRIPTIONS = Relation(
+    loader="customer_subscriptions",
+    key="pk",
+    convert=subscription_connection,
+    arguments=customer_subscriptions_part,
+)
 
 
 @strawberry.type(description="Who receives the customer's invoices.")
@@ -49,6 +61,7 @@ class Customer(Node):
     )
     created_at: datetime = field(Capability.CUSTOMERS_READ, description="When it was created.")
     updated_at: datetime = field(Capability.CUSTOMERS_READ, description="When it last changed.")
+    pk: strawberry.Private[int]
     reseller_pk: strawberry.Private[int | None]
 
     @classmethod
@@ -71,6 +84,7 @@ class Customer(Node):
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            pk=row.id,
             reseller_pk=row.reseller_id,
         )
 
@@ -81,6 +95,24 @@ class Customer(Node):
     )
     def reseller(self, info: strawberry.Info) -> Partner | None:
         return RESELLER.resolve(info, self)
+
+    @relation_field(
+        Capability.SUBSCRIPTIONS_READ,
+        SUBSCRIPTIONS,
+        description="The customer's subscriptions, oldest first, 1–100 a page.",
+    )
+    def subscriptions(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        status: SubscriptionStatus | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Subscription] | None:
+        return SUBSCRIPTIONS.resolve(
+            info, self, first=first, after=after, last=last, before=before, status=status
+        )
 
 
 @strawberry.input(description="Narrow the customer list; all given filters apply.")

@@ -76,6 +76,7 @@ NOT_FOUND_KEYS = {
     "Customer": "customer.not_found",
     "Partner": "partner.not_found",
     "User": "user.not_found",
+    "Subscription": "subscription.not_found",
 }
 
 

@@ -37,7 +37,16 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 
 from schema.guards import GuardedExecutor, IdentityCache, is_plain
 from schema.relations import RELATION
-from schema.shapes import Bail, Compiled, Fetch, ShapeCache, ShapeCompiler, coercion, shape_key
+from schema.shapes import (
+    Bail,
+    Compiled,
+    Fetch,
+    ShapeCache,
+    ShapeCompiler,
+    coercion,
+    made_from,
+    shape_key,
+)
 
 SHAPES = ShapeCache()
 
@@ -165,17 +174,18 @@ class PlannedExecutor(GuardedExecutor):
     async def _prefetch(self, rows: list[Any], fetches: tuple[Fetch, ...]) -> None:
         """Load every relation the rows' selection reaches, one batch per relation and level."""
         loads = []
+        context = self.context_value
         for fetch in fetches:
-            if fetch.relation is not None:
+            if (relation := fetch.relation) is not None:
                 keys = list(
                     dict.fromkeys(
-                        key
+                        relation.load_key(key, fetch.part)
                         for row in rows
-                        if (key := getattr(row, fetch.relation.key, None)) is not None
+                        if (key := getattr(row, relation.key, None)) is not None
                     )
                 )
-                loader = getattr(self.context_value.loaders, fetch.relation.loader)
-                loads.append((fetch, loader.load_many(keys)))
+                loader = getattr(context.loaders, relation.loader)
+                loads.append((fetch, keys, loader.load_many(keys)))
             else:
                 reached = []
                 for row in rows:
@@ -186,16 +196,21 @@ class PlannedExecutor(GuardedExecutor):
                         reached.append(value)
                 if reached:
                     await self._prefetch(reached, fetch.then)
-        for fetch, pending in loads:
+        for fetch, keys, pending in loads:
             try:
                 loaded = await pending
             except Exception:  # noqa: S112 - each field reports its own failure later
                 continue
             if fetch.then:
-                convert = fetch.relation.convert  # type: ignore[union-attr]
-                await self._prefetch(
-                    [convert(row) for row in loaded if row is not None], fetch.then
-                )
+                relation = fetch.relation
+                reached = []
+                for key, value in zip(keys, loaded, strict=True):
+                    made = context.related.get((relation, key))
+                    if made is None:
+                        made = context.related[relation, key] = made_from(relation.convert, value)  # type: ignore[union-attr]
+                    if made[0] is not None:
+                        reached.append(made[0])
+                await self._prefetch(reached, fetch.then)
 
     def complete_iterable_value(
         self,

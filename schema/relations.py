@@ -10,7 +10,7 @@ DataLoader as before.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,17 +24,27 @@ RELATION = "partnergraph.relation"
 
 @dataclass(frozen=True, eq=False)  # each declaration is its own relation: hashed by identity
 class Relation:
+    """`loader` batches the relation and `key` names the parent's attribute it is loaded by.
+    A relation whose field takes arguments (a page of a list, a filter) names `arguments`:
+    it turns the field's arguments into the part of the loader's key that they decide,
+    `(parent key, part)`, and raises for arguments that are not acceptable."""
+
     loader: str  # the attribute of `Loaders` that batches this relation
     key: str  # the attribute of the parent object holding the related row's key
-    convert: Callable[[Any], Any]  # a loaded row into the GraphQL object
+    convert: Callable[[Any], Any]  # what the loader returned into the GraphQL value
+    arguments: Callable[..., Hashable] | None = None
 
-    def resolve(self, info: strawberry.Info, source: Any) -> Any:
+    def load_key(self, key: Any, part: Hashable) -> Any:
+        return key if self.arguments is None else (key, part)
+
+    def resolve(self, info: strawberry.Info, source: Any, **arguments: Any) -> Any:
         """The related object: at once when its row is loaded already, else an awaitable
         that the DataLoader batches with its siblings'."""
         key = getattr(source, self.key)
         if key is None:
             return None
-        loaded = getattr(info.context.loaders, self.loader).load(key)
+        part = self.arguments(**arguments) if self.arguments is not None else None
+        loaded = getattr(info.context.loaders, self.loader).load(self.load_key(key, part))
         if loaded.done():
             return self._converted_now(loaded.result())
         return self._converted_later(loaded)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 import strawberry
 
@@ -28,4 +29,26 @@ DateTime = strawberry.scalar(
     description="A moment in ISO 8601 with its UTC offset, such as 2026-11-21T09:30:00Z.",
     serialize=datetime.isoformat,
     parse_value=_aware,
+)
+
+
+def _decimal(value: object) -> Decimal:
+    """An amount written as a decimal string (or an integer): never a float, which cannot
+    hold most amounts exactly."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError('send amounts as decimal strings, such as "12.50"')
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        raise ValueError(f"'{str(value)[:64]}' is not a decimal number") from None
+    if not amount.is_finite():
+        raise ValueError("an amount is a finite decimal number")
+    return amount
+
+
+DecimalScalar = strawberry.scalar(
+    name="Decimal",
+    description='An exact decimal number as a string, such as "1234.50"; never a float.',
+    serialize=str,
+    parse_value=_decimal,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 
 import strawberry
 from graphql import GraphQLField, GraphQLInterfaceType, GraphQLObjectType
@@ -15,20 +16,34 @@ from schema.customers import CustomerMutation, CustomerQuery
 from schema.nodes import NodeQuery
 from schema.partners import PartnerQuery
 from schema.resellers import ResellerMutation, ResellerQuery
-from schema.scalars import DateTime
+from schema.scalars import DateTime, DecimalScalar
+from schema.subscriptions import SubscriptionMutation, SubscriptionQuery
 from schema.users import UserMutation, UserQuery
 from schema.viewer import ViewerQuery
 
 Query = merge_types(
     "Query",
-    (ViewerQuery, PartnerQuery, NodeQuery, CustomerQuery, ResellerQuery, UserQuery, AuditQuery),
+    (
+        ViewerQuery,
+        PartnerQuery,
+        NodeQuery,
+        CustomerQuery,
+        SubscriptionQuery,
+        ResellerQuery,
+        UserQuery,
+        AuditQuery,
+    ),
 )
-Mutation = merge_types("Mutation", (CustomerMutation, ResellerMutation, UserMutation))
+Mutation = merge_types(
+    "Mutation", (CustomerMutation, SubscriptionMutation, ResellerMutation, UserMutation)
+)
 
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    config=StrawberryConfig(disable_field_suggestions=True, scalar_map={datetime: DateTime}),
+    config=StrawberryConfig(
+        disable_field_suggestions=True, scalar_map={datetime: DateTime, Decimal: DecimalScalar}
+    ),
 )
 
 

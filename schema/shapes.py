@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import keyword
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLBoolean,
+    GraphQLField,
     GraphQLID,
     GraphQLInt,
     GraphQLLeafType,
@@ -38,13 +39,18 @@ from graphql import (
     GraphQLOutputType,
     GraphQLString,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
+    get_argument_values,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path, Undefined
+from strawberry.types.arguments import convert_arguments
 
 from schema.guards import is_plain
 from schema.relations import RELATION, Relation
@@ -90,6 +96,7 @@ class Fetch:
     attribute: str | None
     relation: Relation | None
     then: tuple[Fetch, ...]
+    part: Hashable = None  # the relation's arguments, as its loader's key holds them
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,23 +140,54 @@ class ShapeCompiler:
                 continue
             field_def = executor.schema.get_field(object_type, name)
             definition = field_def.extensions.get("strawberry-definition") if field_def else None
-            if definition is None or field_def.args or executor.denial(object_type, sub_details):  # type: ignore[union-attr]
+            if definition is None:
                 return None
             relation = definition.metadata.get(RELATION)
             if relation is None and not is_plain(definition):
                 return None  # a resolver, or a field kept on graphql-core's path
+            takes_arguments = bool(field_def.args)  # type: ignore[union-attr]
+            if takes_arguments and (relation is None or relation.arguments is None):
+                return None
+            if executor.denial(object_type, sub_details):
+                return None
+            part = None
+            if takes_arguments:
+                try:
+                    part = self.arguments_part(field_def, definition, sub_details, relation)  # type: ignore[arg-type]
+                except Exception:  # unacceptable arguments: graphql-core reports them
+                    return None
             compiled = self.value(field_def.type, sub_details)  # type: ignore[union-attr]
             if compiled is None:
                 return None
             if relation is not None:
-                slots.append(Slot(key, reader=_related(relation, compiled.complete)))
-                fetches.append(Fetch(None, relation, compiled.fetches))
+                slots.append(Slot(key, reader=_related(relation, compiled.complete, part)))
+                fetches.append(Fetch(None, relation, compiled.fetches, part))
             else:
                 attribute = definition.python_name
                 slots.append(Slot(key, attribute, compiled.complete, _exact(field_def.type)))  # type: ignore[union-attr]
                 if compiled.fetches:
                     fetches.append(Fetch(attribute, None, compiled.fetches))
         return Compiled(_object(object_type, slots, nullable), tuple(fetches))
+
+    def arguments_part(
+        self,
+        field_def: GraphQLField,
+        definition: Any,
+        details: FieldDetailsList,
+        relation: Relation,
+    ) -> Hashable:
+        """The part of a relation's loader key that the field's arguments decide, from their
+        values in this operation (with the variables they read, which key the shape)."""
+        executor = self.executor
+        strawberry_schema = executor.schema._strawberry_schema
+        values = get_argument_values(field_def, details[0].node, executor.variable_values)
+        arguments = convert_arguments(
+            values,
+            definition.arguments,
+            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+            config=strawberry_schema.config,
+        )
+        return relation.arguments(**arguments)  # type: ignore[misc]
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,11 +292,12 @@ def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -
     return namespace["complete"]
 
 
-def _related(relation: Relation, complete: Completer) -> Completer:
+def _related(relation: Relation, complete: Completer, part: Hashable) -> Completer:
     loader_name, key_name, convert = relation.loader, relation.key, relation.convert
+    load_key = relation.load_key
 
     def read(source: Any, context: Any) -> Any:
-        made = context.related.get((relation, getattr(source, key_name, Undefined)))
+        made = context.related.get((relation, load_key(getattr(source, key_name, Undefined), part)))
         if made is None:
             made = _made(source, context)
         return complete(made[0], context)
@@ -270,16 +309,21 @@ def _related(relation: Relation, complete: Completer) -> Completer:
             key = getattr(source, key_name)
             if key is None:
                 return (None,)
+            key = load_key(key, part)
             loaded = getattr(context.loaders, loader_name).cache_map.get(key)
             if loaded is None or not loaded.done() or loaded.cancelled() or loaded.exception():
                 raise Bail
-            row = loaded.result()
-            made = context.related[relation, key] = (None if row is None else convert(row),)
+            made = context.related[relation, key] = made_from(convert, loaded.result())
         except Exception:
             raise Bail from None
         return made
 
     return read
+
+
+def made_from(convert: Callable[[Any], Any], loaded: Any) -> tuple[Any]:
+    """The GraphQL value of what a relation's loader returned, as memoized per request."""
+    return (None if loaded is None else convert(loaded),)
 
 
 # -- sharing shapes across requests ---------------------------------------------------------
@@ -330,7 +374,9 @@ class ShapeCache:
             return known[1]
         if len(self._directive_variables) >= self.size:
             self._directive_variables.clear()
-        names = tuple(sorted(set(_directive_variables(operation.selection_set, fragments, set()))))
+        names = tuple(
+            sorted(set(_shape_variables(operation.selection_set, fragments, set(), True)))
+        )
         self._directive_variables[id(operation)] = (operation, names)
         return names
 
@@ -339,23 +385,40 @@ def _hashable(value: Any) -> Any:
     return value if isinstance(value, bool | None) else repr(value)
 
 
-def _directive_variables(
-    selection_set: SelectionSetNode | None, fragments: dict[str, Any], seen: set[str]
+def _shape_variables(
+    selection_set: SelectionSetNode | None, fragments: dict[str, Any], seen: set[str], root: bool
 ) -> Iterable[str]:
-    """The variables that `@skip`/`@include` (or any directive) read in a selection."""
+    """The variables a shape may depend on: those `@skip`/`@include` (or any directive) read,
+    and those the arguments of fields below the root read (a relation's page, its filter).
+    The root fields' arguments are not among them: shapes start below the root."""
     if selection_set is None:
         return
     for selection in selection_set.selections:
         for directive in selection.directives or ():
             for argument in directive.arguments:
-                if isinstance(argument.value, VariableNode):
-                    yield argument.value.name.value
-        if isinstance(selection, FieldNode | InlineFragmentNode):
-            yield from _directive_variables(selection.selection_set, fragments, seen)
+                yield from _variables_in(argument.value)
+        if isinstance(selection, FieldNode):
+            if not root:
+                for argument in selection.arguments or ():
+                    yield from _variables_in(argument.value)
+            yield from _shape_variables(selection.selection_set, fragments, seen, False)
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _shape_variables(selection.selection_set, fragments, seen, root)
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             if name not in seen and name in fragments:
                 seen.add(name)
-                yield from _directive_variables(
-                    fragments[name].definition.selection_set, fragments, seen
+                yield from _shape_variables(
+                    fragments[name].definition.selection_set, fragments, seen, root
                 )
+
+
+def _variables_in(value: ValueNode) -> Iterable[str]:
+    if isinstance(value, VariableNode):
+        yield value.name.value
+    elif isinstance(value, ListValueNode):
+        for item in value.values:
+            yield from _variables_in(item)
+    elif isinstance(value, ObjectValueNode):
+        for entry in value.fields:
+            yield from _variables_in(entry.value)

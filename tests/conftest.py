@@ -28,6 +28,7 @@ from resolvers import models
 from resolvers.audit import Actor
 from resolvers.customers import Contact, create_customer
 from resolvers.partners import add_partner
+from resolvers.subscriptions import NewSubscription, create_subscription, suspend_subscription
 from resolvers.users import authenticate
 from schema.nodes import to_global_id
 from tests.databases import backend, create_postgres_database, drop_postgres_database
@@ -178,6 +179,7 @@ class World:
     settings: Settings
     partners: dict[str, models.Partner] = field(default_factory=dict)
     customers: dict[str, list[models.Customer]] = field(default_factory=dict)
+    subscriptions: dict[str, int] = field(default_factory=dict)
 
     def token(self, partner: str, *roles: Role | str, sub: str | None = None, **claims: Any) -> str:
         payload = {
@@ -219,6 +221,41 @@ class World:
         customer = await create_customer(await self.actor(owner), **values)
         self.customers.setdefault(owner, []).append(customer)
         return customer
+
+    async def add_subscription(
+        self, owner: str, index: int = 0, **overrides: Any
+    ) -> models.Subscription:
+        """A subscription bought now for the owner's customer number `index`."""
+        values = {
+            "customer_id": self.customers[owner][index].id,
+            "offer_id": "CFQ7TTC0LH18:0001",
+            "offer_name": "Microsoft 365 Business Basic",
+            "product_family": models.ProductFamily.MICROSOFT_365,
+            "quantity": 10,
+            "unit_price": ("6.00", "EUR"),
+            "unit_cost": ("4.80", "EUR"),
+            "billing_cycle": models.BillingCycle.MONTHLY,
+            "term_duration": "P1Y",
+            **overrides,
+        }
+        return await create_subscription(await self.actor(owner), NewSubscription(**values))
+
+    async def add_subscription_set(self) -> None:
+        """Subscriptions of every kind: a base with an add-on, one suspended for two reasons,
+        and the resellers' own in other currencies."""
+        base = await self.add_subscription("provider", 0, quantity=20)
+        await self.add_subscription("provider", 0, parent_id=base.id, offer_name="Teams Phone")
+        suspended = await self.add_subscription(
+            "provider", 0, product_family=models.ProductFamily.AZURE, unit_cost=None
+        )
+        actor = await self.actor("provider")
+        for reason in (models.SuspensionReason.FRAUD, models.SuspensionReason.NON_PAYMENT):
+            await suspend_subscription(actor, subscription_id=suspended.id, reason=reason)
+        await self.add_subscription(
+            "reseller", 0, quantity=3, unit_price=("1500", "JPY"), unit_cost=None
+        )
+        await self.add_subscription("reseller", 1, quantity=4, external_id="SUB-4")
+        self.subscriptions = {"base": base.id, "suspended": suspended.id}
 
 
 def world_tenant_id(name: str) -> str:

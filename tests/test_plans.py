@@ -20,6 +20,7 @@ from auth.permissions import Capability
 from auth.viewer import Role, Viewer
 from resolvers.users import authenticate
 from schema.context import Context
+from schema.customers import SUBSCRIPTIONS
 from schema.execution import Engine, GraphQLRequest, RequestError
 from schema.guards import GuardedExecutor, field
 from schema.partners import Partner
@@ -79,6 +80,27 @@ query Rest($skipAudit: Boolean!) {
   missing: customer(id: "Q3VzdG9tZXI6OTk5OQ") { id }
 }"""
 
+WITH_SUBSCRIPTIONS = """
+query Subscribed($first: Int, $subscriptions: Int, $status: SubscriptionStatus) {
+  customers(first: $first) {
+    edges { node { companyName
+      subscriptions(first: $subscriptions, status: $status) {
+        pageInfo { hasNextPage endCursor }
+        edges { cursor node {
+          __typename id offerName productFamily quantity status suspensionReasons autoRenew
+          unitPrice { amount currency } unitCost { amount currency } termEndsAt
+          parentSubscription { offerName customer { companyName } }
+          quantityHistory { quantity }
+        } }
+      }
+    } }
+  }
+  subscriptions(last: 4) {
+    totalCount
+    nodes { offerName customer { companyName reseller { name } } cancellationAllowedUntil }
+  }
+}"""
+
 VIEWERS = [
     ("provider", (Role.GLOBAL_ADMIN,)),
     ("provider", (Role.HELPDESK_AGENT,)),
@@ -130,15 +152,52 @@ async def _assert_same(request: GraphQLRequest, viewer: Viewer) -> dict[str, Any
         (PAGE, {"first": 2, "withReseller": False}),
         (EVERYTHING_ELSE, {"skipAudit": False}),
         (EVERYTHING_ELSE, {"skipAudit": True}),
+        (WITH_SUBSCRIPTIONS, {"first": 10, "subscriptions": 2}),
+        (WITH_SUBSCRIPTIONS, {"first": 10, "status": "SUSPENDED"}),
+        (WITH_SUBSCRIPTIONS, {"first": 10, "subscriptions": 500}),
     ],
-    ids=["page", "page-without-reseller", "rest", "rest-skipping-audit"],
+    ids=[
+        "page",
+        "page-without-reseller",
+        "rest",
+        "rest-skipping-audit",
+        "subscriptions",
+        "suspended-subscriptions",
+        "too-many-subscriptions",
+    ],
 )
 async def test_curated_operations_answer_identically(
     world: World, document: str, variables: dict[str, Any], partner: str, roles: tuple[Role, ...]
 ) -> None:
+    await world.add_subscription_set()
     viewer = await _viewer(world, partner, roles)
     body = await _assert_same(GraphQLRequest(document, variables), viewer)
     assert body.get("data") is not None
+
+
+async def test_a_page_of_each_customers_subscriptions_is_built_by_a_compiled_shape(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nested connection takes arguments, yet the planned executor builds it without
+    calling its resolver: its page was fetched for all customers before building."""
+    await world.add_subscription_set()
+    viewer = await _viewer(world, "provider", (Role.GLOBAL_ADMIN,))
+    resolved: list[Relation] = []
+    resolve = Relation.resolve
+
+    def counting(self: Relation, info: Any, source: Any, **arguments: Any) -> Any:
+        resolved.append(self)
+        return resolve(self, info, source, **arguments)
+
+    monkeypatch.setattr(Relation, "resolve", counting)
+    request = GraphQLRequest(WITH_SUBSCRIPTIONS, {"first": 10, "subscriptions": 2})
+    await _answer(GENERAL, request, viewer)
+    assert SUBSCRIPTIONS in resolved
+    resolved.clear()
+    planned = await _answer(PLANNED, request, viewer)
+    assert resolved == []
+    pages = [edge["node"]["subscriptions"] for edge in planned["data"]["customers"]["edges"]]
+    assert [len(page["edges"]) for page in pages] == [2, 1, 1, 0]
 
 
 @pytest.mark.parametrize(("partner", "roles"), VIEWERS[:3], ids=lambda value: str(value))
@@ -380,6 +439,19 @@ def test_shapes_are_shared_per_operation_role_set_and_directive_variables() -> N
     assert cache.shapes_for(operation, fragments, frozenset(), {"r": True, "n": 1}) is not first
     # Bounded: the oldest entry made way for the newer ones.
     assert cache.shapes_for(operation, fragments, granted, {"r": True, "n": 1}) is not first
+
+
+def test_the_arguments_of_fields_below_the_root_key_the_shapes_too() -> None:
+    document = parse(
+        "query Q($n: Int, $k: Int, $s: SubscriptionStatus) { customers(first: $n) "
+        "{ nodes { subscriptions(first: $k, status: $s) { nodes { id } } } } }"
+    )
+    (operation,) = document.definitions
+    cache, granted = ShapeCache(), frozenset({"customers:read"})
+    first = cache.shapes_for(operation, {}, granted, {"n": 1, "k": 2, "s": None})
+    assert cache.shapes_for(operation, {}, granted, {"n": 9, "k": 2, "s": None}) is first
+    assert cache.shapes_for(operation, {}, granted, {"n": 1, "k": 3, "s": None}) is not first
+    assert cache.shapes_for(operation, {}, granted, {"n": 1, "k": 2, "s": "ACTIVE"}) is not first
 
 
 async def test_a_field_kept_on_the_general_path_is_read_once_per_row(world: World) -> None:

@@ -25,6 +25,7 @@ from graphql import (
 from auth.viewer import Role, Viewer
 from resolvers.users import authenticate
 from schema.execution import GraphQLRequest
+from schema.nodes import to_global_id
 from tests.conftest import ROOT, World, build_world, empty_tables
 from tests.test_plans import GENERAL, PLANNED, _answer, _normalized
 
@@ -75,10 +76,16 @@ VIEWERS = [
 ]
 
 
+ABOUT_A_SUBSCRIPTION = re.compile(r"\bsubscription\(id: \$id\)|Subscription\(input")
+
+
 def _variables(text: str, name: str | None, world: World) -> dict[str, Any]:
     """A plausible value for each variable the operation declares, by name and type."""
+    subscription = to_global_id("Subscription", world.subscriptions["base"])
+    suspended = to_global_id("Subscription", world.subscriptions["suspended"])
+    about_a_subscription = ABOUT_A_SUBSCRIPTION.search(text) is not None
     samples: dict[str, Any] = {
-        "ID!": world.customer_id("provider"),
+        "ID!": subscription if about_a_subscription else world.customer_id("provider"),
         "[ID!]!": [world.customer_id("direct"), world.partner_id("reseller"), "garbage"],
         "ID": world.partner_id("reseller"),
         "String!": "Corpus",
@@ -102,6 +109,24 @@ def _variables(text: str, name: str | None, world: World) -> dict[str, Any]:
             "name": "Corpus Revenda",
             "mpnId": "4412399",
         },
+        "SubscriptionStatus": "SUSPENDED",
+        "SubscriptionFilter": {"status": "ACTIVE"},
+        "CreateSubscriptionInput!": {
+            "customerId": world.customer_id("provider"),
+            "offerId": "CFQ7TTC0LF8Q:0001",
+            "offerName": "Exchange Online (Plan 1)",
+            "productFamily": "MICROSOFT_365",
+            "quantity": 5,
+            "unitPrice": {"amount": "4.00", "currency": "EUR"},
+            "unitCost": {"amount": "3.20", "currency": "EUR"},
+            "billingCycle": "MONTHLY",
+            "termDuration": "P1M",
+            "idempotencyKey": "corpus-subscription",
+        },
+        "SuspendSubscriptionInput!": {"id": subscription, "reason": "NON_PAYMENT"},
+        "ReactivateSubscriptionInput!": {"id": suspended},
+        "CancelSubscriptionInput!": {"id": subscription},
+        "ChangeSubscriptionQuantityInput!": {"id": subscription, "quantity": 12},
         "UpdateCustomerInput!": {
             "id": world.customer_id("provider"),
             "expectedVersion": 1,
@@ -151,6 +176,7 @@ def test_the_corpus_holds_the_readme_examples_and_the_tests_operations() -> None
 async def test_every_query_of_the_corpus_answers_identically(
     world: World, where: str, text: str, name: str | None, mutation: bool
 ) -> None:
+    await world.add_subscription_set()
     for partner, role in VIEWERS:
         viewer = await _viewer(world, partner, role)
         request = GraphQLRequest(text, _variables(text, name, world), name)
@@ -178,6 +204,7 @@ async def test_every_mutation_of_the_corpus_answers_identically(
     for engine in (GENERAL, PLANNED):
         await empty_tables()
         fresh = await build_world(world.settings)
+        await fresh.add_subscription_set()
         viewer = await _viewer(fresh, "provider", Role.GLOBAL_ADMIN)
         request = GraphQLRequest(text, _variables(text, name, fresh), name)
         answers.append(await _answer(engine, request, viewer))

@@ -1,0 +1,115 @@
+"""Money: a `Decimal` amount with an ISO 4217 currency, never a float.
+
+Amounts arrive as decimal strings and leave as decimal strings. Totals are rounded to the
+currency's minor unit (half-up, as invoices are); prices keep up to six decimals, since unit
+prices of usage and of some licences are finer than a cent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from resolvers.errors import BadInput
+
+PRICE_DECIMALS = 6
+MAX_AMOUNT = Decimal("999999999999")  # what an 18-digit column with 6 decimals holds
+
+# Currencies partners bill in, with their minor units (ISO 4217); two unless listed here.
+MINOR_UNITS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "HUF": 2, "BHD": 3, "KWD": 3, "TND": 3}
+CURRENCIES = frozenset(
+    {
+        *MINOR_UNITS,
+        *[
+            "AED",
+            "ARS",
+            "AUD",
+            "BGN",
+            "BRL",
+            "CAD",
+            "CHF",
+            "CNY",
+            "COP",
+            "CZK",
+            "DKK",
+            "EGP",
+            "EUR",
+            "GBP",
+            "HKD",
+            "IDR",
+            "ILS",
+            "INR",
+            "MXN",
+            "MYR",
+            "NOK",
+            "NZD",
+            "PEN",
+            "PHP",
+            "PLN",
+            "QAR",
+            "RON",
+            "RSD",
+            "SAR",
+            "SEK",
+            "SGD",
+            "THB",
+            "TRY",
+            "TWD",
+            "UAH",
+            "USD",
+            "VND",
+            "ZAR",
+        ],
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+def minor_units(currency: str) -> int:
+    return MINOR_UNITS.get(currency, 2)
+
+
+def rounded(amount: Decimal, currency: str) -> Decimal:
+    """`amount` rounded half-up to the currency's minor unit."""
+    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
+
+
+def shown(amount: Decimal, currency: str) -> Decimal:
+    """`amount` with at least the currency's minor unit of decimals and no trailing zeros
+    beyond it: 12.5 EUR is 12.50, 0.123400 EUR is 0.1234, 1500 JPY is 1500."""
+    places = max(minor_units(currency), -amount.normalize().as_tuple().exponent)  # type: ignore[operator]
+    return amount.quantize(Decimal(1).scaleb(-places))
+
+
+def currency_code(value: str, field: list[str]) -> str:
+    code = value.strip().upper()
+    if code not in CURRENCIES:
+        raise BadInput("money.currency", field=field)
+    return code
+
+
+def amount_of(value: str | Decimal, field: list[str], *, decimals: int = PRICE_DECIMALS) -> Decimal:
+    """A non-negative decimal amount with at most `decimals` places, from its string."""
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except (InvalidOperation, ValueError):
+        raise BadInput("money.amount", field=field, decimals=decimals) from None
+    if (
+        not amount.is_finite()
+        or amount < 0
+        or amount > MAX_AMOUNT
+        or -amount.normalize().as_tuple().exponent > decimals  # type: ignore[operator]
+    ):
+        raise BadInput("money.amount", field=field, decimals=decimals)
+    return amount + Decimal(0)  # -0 becomes 0
+
+
+def money_of(amount: str, currency: str, field: list[str]) -> Money:
+    return Money(
+        amount_of(amount, [*field, "amount"]), currency_code(currency, [*field, "currency"])
+    )

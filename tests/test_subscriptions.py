@@ -1,0 +1,668 @@
+"""Subscriptions: reading them, and Partner Center's new-commerce rules for changing them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from auth.viewer import Role
+from resolvers import models, subscriptions
+from schema.nodes import to_global_id
+from tests.conftest import Api, World, counting_statements
+
+CREATE = """
+mutation($input: CreateSubscriptionInput!) {
+  createSubscription(input: $input) {
+    subscription {
+      id status quantity suspensionReasons autoRenew offerId offerName productFamily
+      billingCycle termDuration unitPrice { amount currency } unitCost { amount currency }
+      customer { companyName } version
+    }
+    userErrors { field message code }
+  }
+}"""
+READ = """
+query($id: ID!) {
+  subscription(id: $id) {
+    id status quantity suspensionReasons autoRenew version purchasedAt termStartedAt termEndsAt
+    cancellationAllowedUntil cancelledAt unitPrice { amount currency }
+    parentSubscription { id }
+    quantityHistory { quantity effectiveFrom }
+  }
+}"""
+UNIT_COST = "query($id: ID!) { subscription(id: $id) { quantity unitCost { amount } } }"
+QUANTITY_AT = "query($id: ID!, $at: DateTime!) { subscription(id: $id) { quantityAt(at: $at) } }"
+SUSPEND = """
+mutation($input: SuspendSubscriptionInput!) {
+  suspendSubscription(input: $input) {
+    subscription { id status suspensionReasons autoRenew version }
+    userErrors { field code }
+  }
+}"""
+REACTIVATE = """
+mutation($input: ReactivateSubscriptionInput!) {
+  reactivateSubscription(input: $input) {
+    subscription { id status suspensionReasons }
+    userErrors { field code }
+  }
+}"""
+CANCEL = """
+mutation($input: CancelSubscriptionInput!) {
+  cancelSubscription(input: $input) {
+    subscription { id status cancelledAt autoRenew }
+    userErrors { field code }
+  }
+}"""
+CHANGE_QUANTITY = """
+mutation($input: ChangeSubscriptionQuantityInput!) {
+  changeSubscriptionQuantity(input: $input) {
+    subscription { id quantity version }
+    userErrors { field code }
+  }
+}"""
+CUSTOMER_PAGE = """
+query($first: Int!) {
+  customers(first: $first) {
+    nodes {
+      companyName
+      subscriptions(first: 3) {
+        totalCount
+        nodes { offerName quantity status unitPrice { amount currency } }
+      }
+    }
+  }
+}"""
+CUSTOMER_PAGE_WITHOUT_TOTALS = """
+query($first: Int!) {
+  customers(first: $first) {
+    nodes {
+      companyName
+      subscriptions(first: 3) {
+        pageInfo { hasNextPage endCursor }
+        edges { cursor node { offerName quantity status unitPrice { amount currency } } }
+      }
+    }
+  }
+}"""
+NESTED_PAGES = """
+query($id: ID!, $first: Int, $after: String, $last: Int, $before: String,
+      $status: SubscriptionStatus) {
+  customer(id: $id) {
+    subscriptions(first: $first, after: $after, last: $last, before: $before, status: $status) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      nodes { quantity }
+    }
+  }
+}"""
+LIST = """
+query($filter: SubscriptionFilter) {
+  subscriptions(first: 100, filter: $filter) { totalCount nodes { quantity customer { companyName } } }
+}"""
+
+
+def order(world: World, owner: str = "direct", **overrides: Any) -> dict[str, Any]:
+    return {
+        "customerId": world.customer_id(owner),
+        "offerId": "CFQ7TTC0LH18:0001",
+        "offerName": "Microsoft 365 Business Basic",
+        "productFamily": "MICROSOFT_365",
+        "quantity": 10,
+        "unitPrice": {"amount": "6.5", "currency": "eur"},
+        "unitCost": {"amount": "4.8000", "currency": "EUR"},
+        "billingCycle": "MONTHLY",
+        "termDuration": "P1Y",
+        **overrides,
+    }
+
+
+def gid(row: models.Subscription) -> str:
+    return to_global_id("Subscription", row.id)
+
+
+class Clock:
+    """Moves the moment the subscription rules are applied at."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.moment = datetime.now(UTC)
+        monkeypatch.setattr(subscriptions, "now", lambda: self.moment)
+
+    def at(self, moment: datetime) -> None:
+        self.moment = moment
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+async def test_a_subscription_is_bought_with_money_as_decimal_strings(
+    api: Api, world: World
+) -> None:
+    data = await api.data(CREATE, {"input": order(world)}, token=world.admin("direct"))
+    payload = data["createSubscription"]
+    assert payload["userErrors"] == []
+    subscription = payload["subscription"]
+    assert subscription | {"id": None} == {
+        "id": None,
+        "status": "ACTIVE",
+        "quantity": 10,
+        "suspensionReasons": [],
+        "autoRenew": True,
+        "offerId": "CFQ7TTC0LH18:0001",
+        "offerName": "Microsoft 365 Business Basic",
+        "productFamily": "MICROSOFT_365",
+        "billingCycle": "MONTHLY",
+        "termDuration": "P1Y",
+        "unitPrice": {"amount": "6.50", "currency": "EUR"},
+        "unitCost": {"amount": "4.80", "currency": "EUR"},
+        "customer": {"companyName": "Alpha Lda"},
+        "version": 1,
+    }
+    read = (await api.data(READ, {"id": subscription["id"]}, token=world.admin("direct")))[
+        "subscription"
+    ]
+    purchased = datetime.fromisoformat(read["purchasedAt"])
+    assert read["termStartedAt"] == read["purchasedAt"]
+    assert datetime.fromisoformat(read["termEndsAt"]) == purchased.replace(year=purchased.year + 1)
+    assert datetime.fromisoformat(read["cancellationAllowedUntil"]) == purchased + timedelta(days=7)
+    assert read["quantityHistory"] == [{"quantity": 10, "effectiveFrom": read["purchasedAt"]}]
+    assert await models.AuditEvent.filter(action="subscription.created").count() == 1
+    assert await models.ChangeEvent.filter(entity_type="Subscription").count() == 1
+
+
+async def test_prices_keep_their_precision_and_each_currency_its_minor_unit(
+    api: Api, world: World
+) -> None:
+    for price, shown in (
+        ({"amount": "0.123400", "currency": "EUR"}, {"amount": "0.1234", "currency": "EUR"}),
+        ({"amount": "1500", "currency": "JPY"}, {"amount": "1500", "currency": "JPY"}),
+        ({"amount": "12.5", "currency": "KWD"}, {"amount": "12.500", "currency": "KWD"}),
+        ({"amount": "0", "currency": "SEK"}, {"amount": "0.00", "currency": "SEK"}),
+    ):
+        data = await api.data(
+            CREATE,
+            {"input": order(world, unitPrice=price, unitCost=None)},
+            token=world.admin("direct"),
+        )
+        assert data["createSubscription"]["subscription"]["unitPrice"] == shown
+
+
+async def test_every_problem_of_an_order_is_reported_at_once(api: Api, world: World) -> None:
+    bad = order(
+        world,
+        offerName=" ",
+        quantity=0,
+        unitPrice={"amount": "1.1234567", "currency": "EUR"},
+        unitCost={"amount": "-1", "currency": "XYZ"},
+        termDuration="P2Y",
+    )
+    data = await api.data(CREATE, {"input": bad}, token=world.admin("direct"))
+    payload = data["createSubscription"]
+    assert payload["subscription"] is None
+    assert [(error["field"], error["code"]) for error in payload["userErrors"]] == [
+        (["offerName"], "BAD_USER_INPUT"),
+        (["quantity"], "BAD_USER_INPUT"),
+        (["unitPrice", "amount"], "BAD_USER_INPUT"),
+        (["unitCost", "amount"], "BAD_USER_INPUT"),
+        (["termDuration"], "BAD_USER_INPUT"),
+    ]
+    mixed = order(
+        world,
+        unitCost={"amount": "1", "currency": "USD"},
+        billingCycle="ANNUAL",
+        termDuration="P1M",
+    )
+    errors = (await api.data(CREATE, {"input": mixed}, token=world.admin("direct")))[
+        "createSubscription"
+    ]["userErrors"]
+    assert [error["field"] for error in errors] == [["billingCycle"], ["unitCost", "currency"]]
+    assert not await models.Subscription.exists()
+
+
+async def test_an_amount_sent_as_a_float_is_refused_before_anything_runs(
+    api: Api, world: World
+) -> None:
+    body = await api.gql(
+        CREATE,
+        {"input": order(world, unitPrice={"amount": 6.5, "currency": "EUR"})},
+        token=world.admin("direct"),
+    )
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "decimal strings" in body["errors"][0]["message"]
+    assert not await models.Subscription.exists()
+
+
+async def test_a_subscription_is_bought_only_for_a_customer_you_see(api: Api, world: World) -> None:
+    data = await api.data(CREATE, {"input": order(world, "other")}, token=world.admin("direct"))
+    assert data["createSubscription"]["userErrors"] == [
+        {
+            "field": ["customerId"],
+            "message": "No customer with this id is visible to you.",
+            "code": "NOT_FOUND",
+        }
+    ]
+
+
+async def test_a_retried_order_with_one_idempotency_key_buys_once(api: Api, world: World) -> None:
+    ordered = {"input": order(world, idempotencyKey="order-7")}
+    answers = await asyncio.gather(
+        *(api.data(CREATE, ordered, token=world.admin("direct")) for _ in range(4))
+    )
+    assert len({answer["createSubscription"]["subscription"]["id"] for answer in answers}) == 1
+    assert await models.Subscription.all().count() == 1
+    assert await models.SubscriptionQuantity.all().count() == 1
+    changed = {"input": order(world, idempotencyKey="order-7", quantity=11)}
+    data = await api.data(CREATE, changed, token=world.admin("direct"))
+    assert data["createSubscription"]["userErrors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_cost"),
+    [
+        (Role.GLOBAL_ADMIN, True),
+        (Role.BILLING_ADMIN, True),
+        (Role.ADMIN_AGENT, True),
+        (Role.SALES_AGENT, True),
+        (Role.USER_MANAGEMENT_ADMIN, False),
+        (Role.HELPDESK_AGENT, False),
+    ],
+)
+async def test_unit_cost_is_shown_only_to_those_who_see_pricing(
+    api: Api, world: World, role: Role, sees_cost: bool
+) -> None:
+    subscription = await world.add_subscription("direct")
+    body = await api.gql(UNIT_COST, {"id": gid(subscription)}, token=world.token("direct", role))
+    read = body["data"]["subscription"]
+    assert read["quantity"] == 10
+    if sees_cost:
+        assert read["unitCost"] == {"amount": "4.80"}
+        assert "errors" not in body
+    else:
+        assert read["unitCost"] is None
+        assert [(error["path"], error["extensions"]["code"]) for error in body["errors"]] == [
+            (["subscription", "unitCost"], "FORBIDDEN")
+        ]
+
+
+async def test_suspending_turns_auto_renew_off_and_reasons_accumulate(
+    api: Api, world: World
+) -> None:
+    subscription = await world.add_subscription("direct")
+    token = world.token("direct", Role.BILLING_ADMIN)
+    first = await api.data(
+        SUSPEND, {"input": {"id": gid(subscription), "reason": "PARTNER_REQUEST"}}, token=token
+    )
+    assert first["suspendSubscription"] == {
+        "subscription": {
+            "id": gid(subscription),
+            "status": "SUSPENDED",
+            "suspensionReasons": ["PARTNER_REQUEST"],
+            "autoRenew": False,
+            "version": 2,
+        },
+        "userErrors": [],
+    }
+    second = await api.data(
+        SUSPEND, {"input": {"id": gid(subscription), "reason": "NON_PAYMENT"}}, token=token
+    )
+    assert second["suspendSubscription"]["subscription"]["suspensionReasons"] == [
+        "PARTNER_REQUEST",
+        "NON_PAYMENT",
+    ]
+    again = await api.data(
+        SUSPEND, {"input": {"id": gid(subscription), "reason": "NON_PAYMENT"}}, token=token
+    )
+    assert again["suspendSubscription"]["subscription"]["version"] == 3  # nothing new
+    back = await api.data(REACTIVATE, {"input": {"id": gid(subscription)}}, token=token)
+    assert back["reactivateSubscription"]["subscription"]["status"] == "ACTIVE"
+    assert back["reactivateSubscription"]["subscription"]["suspensionReasons"] == []
+    actions = await models.AuditEvent.filter(entity_type="Subscription").values_list(
+        "action", flat=True
+    )
+    assert sorted(actions) == sorted(
+        [
+            "subscription.created",
+            "subscription.suspended",
+            "subscription.suspended",
+            "subscription.reactivated",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "document", "variables"),
+    [
+        ("ACTIVE", REACTIVATE, {}),
+        ("SUSPENDED", CHANGE_QUANTITY, {"quantity": 12}),
+        ("DELETED", SUSPEND, {"reason": "FRAUD"}),
+        ("DELETED", REACTIVATE, {}),
+        ("DELETED", CANCEL, {}),
+        ("DELETED", CHANGE_QUANTITY, {"quantity": 12}),
+        ("EXPIRED", SUSPEND, {"reason": "FRAUD"}),
+        ("EXPIRED", CANCEL, {}),
+        ("DISABLED", REACTIVATE, {}),
+        ("PENDING", SUSPEND, {"reason": "FRAUD"}),
+    ],
+)
+async def test_a_move_the_status_machine_does_not_have_is_an_invalid_transition(
+    api: Api, world: World, status: str, document: str, variables: dict[str, Any]
+) -> None:
+    subscription = await world.add_subscription("direct")
+    reasons = "PARTNER_REQUEST" if status == "SUSPENDED" else ""
+    await models.Subscription.filter(id=subscription.id).update(
+        status=status, suspension_reasons=reasons
+    )
+    changes = models.AuditEvent.filter(entity_type="Subscription")
+    before = await changes.count()
+    body = await api.data(
+        document, {"input": {"id": gid(subscription), **variables}}, token=world.admin("direct")
+    )
+    (payload,) = body.values()
+    assert payload == {
+        "subscription": None,
+        "userErrors": [{"field": ["id"], "code": "INVALID_STATE_TRANSITION"}],
+    }
+    assert await changes.count() == before
+
+
+async def test_cancelling_is_possible_until_seven_days_after_the_purchase_and_not_after(
+    api: Api, world: World, clock: Clock
+) -> None:
+    late, in_time = await world.add_subscription("direct"), await world.add_subscription("direct")
+    for row in (late, in_time):
+        await row.refresh_from_db()
+    clock.at(late.term_started_at + timedelta(days=7, microseconds=1))
+    refused = await api.data(CANCEL, {"input": {"id": gid(late)}}, token=world.admin("direct"))
+    assert refused["cancelSubscription"]["userErrors"] == [
+        {"field": ["id"], "code": "CANCELLATION_WINDOW_CLOSED"}
+    ]
+    clock.at(in_time.term_started_at + timedelta(days=7))
+    done = await api.data(CANCEL, {"input": {"id": gid(in_time)}}, token=world.admin("direct"))
+    cancelled = done["cancelSubscription"]["subscription"]
+    assert cancelled["status"] == "DELETED"
+    assert cancelled["autoRenew"] is False
+    assert datetime.fromisoformat(cancelled["cancelledAt"]) == clock.moment
+
+
+async def test_a_renewal_opens_a_new_cancellation_window(
+    api: Api, world: World, clock: Clock
+) -> None:
+    subscription = await world.add_subscription("direct")
+    renewed = datetime.now(UTC) + timedelta(days=365)
+    await models.Subscription.filter(id=subscription.id).update(term_started_at=renewed)
+    clock.at(renewed + timedelta(days=3))
+    done = await api.data(CANCEL, {"input": {"id": gid(subscription)}}, token=world.admin("direct"))
+    assert done["cancelSubscription"]["subscription"]["status"] == "DELETED"
+
+
+async def test_licences_are_added_any_time_but_removed_only_within_the_window(
+    api: Api, world: World, clock: Clock
+) -> None:
+    subscription = await world.add_subscription("direct")
+    await subscription.refresh_from_db()
+    token = world.admin("direct")
+    clock.at(subscription.term_started_at + timedelta(days=7))
+    fewer = await api.data(
+        CHANGE_QUANTITY, {"input": {"id": gid(subscription), "quantity": 8}}, token=token
+    )
+    assert fewer["changeSubscriptionQuantity"]["subscription"]["quantity"] == 8
+    clock.at(subscription.term_started_at + timedelta(days=7, seconds=1))
+    refused = await api.data(
+        CHANGE_QUANTITY, {"input": {"id": gid(subscription), "quantity": 7}}, token=token
+    )
+    assert refused["changeSubscriptionQuantity"]["userErrors"] == [
+        {"field": ["quantity"], "code": "CANCELLATION_WINDOW_CLOSED"}
+    ]
+    more = await api.data(
+        CHANGE_QUANTITY,
+        {"input": {"id": gid(subscription), "quantity": 25, "expectedVersion": 2}},
+        token=token,
+    )
+    assert more["changeSubscriptionQuantity"]["subscription"] == {
+        "id": gid(subscription),
+        "quantity": 25,
+        "version": 3,
+    }
+    stale = await api.data(
+        CHANGE_QUANTITY,
+        {"input": {"id": gid(subscription), "quantity": 30, "expectedVersion": 2}},
+        token=token,
+    )
+    assert stale["changeSubscriptionQuantity"]["userErrors"] == [
+        {"field": ["expectedVersion"], "code": "VERSION_CONFLICT"}
+    ]
+
+
+async def test_the_quantity_at_any_past_moment_comes_from_the_history(
+    api: Api, world: World, clock: Clock
+) -> None:
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    clock.at(start)
+    subscription = await world.add_subscription("direct", quantity=10)
+    actor = await world.actor("direct")
+    for days, quantity in ((2, 12), (5, 11), (40, 30)):
+        clock.at(start + timedelta(days=days))
+        await subscriptions.change_quantity(
+            actor, subscription_id=subscription.id, quantity=quantity
+        )
+    token = world.admin("direct")
+    expected = {
+        start - timedelta(seconds=1): None,
+        start: 10,
+        start + timedelta(days=2) - timedelta(microseconds=1): 10,
+        start + timedelta(days=2): 12,
+        start + timedelta(days=20): 11,
+        start + timedelta(days=400): 30,
+    }
+    for moment, quantity in expected.items():
+        data = await api.data(
+            QUANTITY_AT, {"id": gid(subscription), "at": moment.isoformat()}, token=token
+        )
+        assert data["subscription"]["quantityAt"] == quantity, moment
+    in_lisbon_summer = (start + timedelta(days=3)).astimezone(
+        datetime.fromisoformat("2026-03-04T10:00:00+01:00").tzinfo
+    )
+    data = await api.data(
+        QUANTITY_AT, {"id": gid(subscription), "at": in_lisbon_summer.isoformat()}, token=token
+    )
+    assert data["subscription"]["quantityAt"] == 12
+
+
+async def test_reactivation_is_possible_only_before_the_term_ends(
+    api: Api, world: World, clock: Clock
+) -> None:
+    subscription = await world.add_subscription("direct", term_duration="P1M")
+    actor = await world.actor("direct")
+    await subscriptions.suspend_subscription(
+        actor, subscription_id=subscription.id, reason=models.SuspensionReason.NON_PAYMENT
+    )
+    await subscription.refresh_from_db()
+    clock.at(subscription.term_ends_at)
+    refused = await api.data(
+        REACTIVATE, {"input": {"id": gid(subscription)}}, token=world.admin("direct")
+    )
+    assert refused["reactivateSubscription"]["userErrors"] == [
+        {"field": ["id"], "code": "INVALID_STATE_TRANSITION"}
+    ]
+    clock.at(subscription.term_ends_at - timedelta(microseconds=1))
+    done = await api.data(
+        REACTIVATE, {"input": {"id": gid(subscription)}}, token=world.admin("direct")
+    )
+    assert done["reactivateSubscription"]["subscription"]["status"] == "ACTIVE"
+
+
+async def test_add_ons_follow_their_base_and_keep_their_own_reasons(api: Api, world: World) -> None:
+    base = await world.add_subscription("direct")
+    own, plain = (
+        await world.add_subscription("direct", parent_id=base.id, offer_name="Teams Phone"),
+        await world.add_subscription("direct", parent_id=base.id, offer_name="Audio Conferencing"),
+    )
+    actor = await world.actor("direct")
+    await subscriptions.suspend_subscription(
+        actor, subscription_id=own.id, reason=models.SuspensionReason.FRAUD
+    )
+    token = world.admin("direct")
+
+    async def state(row: models.Subscription) -> tuple[str, list[str]]:
+        read = (await api.data(READ, {"id": gid(row)}, token=token))["subscription"]
+        return read["status"], read["suspensionReasons"]
+
+    await api.data(SUSPEND, {"input": {"id": gid(base), "reason": "NON_PAYMENT"}}, token=token)
+    assert await state(plain) == ("SUSPENDED", ["NON_PAYMENT"])
+    assert await state(own) == ("SUSPENDED", ["FRAUD", "NON_PAYMENT"])
+    early = await api.data(REACTIVATE, {"input": {"id": gid(plain)}}, token=token)
+    assert early["reactivateSubscription"]["userErrors"] == [
+        {"field": ["id"], "code": "INVALID_STATE_TRANSITION"}
+    ]
+    await api.data(REACTIVATE, {"input": {"id": gid(base)}}, token=token)
+    assert await state(plain) == ("ACTIVE", [])
+    assert await state(own) == ("SUSPENDED", ["FRAUD"])
+    read = (await api.data(READ, {"id": gid(plain)}, token=token))["subscription"]
+    assert read["parentSubscription"] == {"id": gid(base)}
+    await api.data(CANCEL, {"input": {"id": gid(base)}}, token=token)
+    assert await state(plain) == ("DELETED", [])
+    assert await state(own) == ("DELETED", [])
+
+
+async def test_an_add_on_needs_an_active_base_of_the_same_customer(api: Api, world: World) -> None:
+    base = await world.add_subscription("direct")
+    other_customer = order(world, customerId=world.customer_id("direct", 1))
+    for given, code in (
+        ({**other_customer, "parentSubscriptionId": gid(base)}, "BAD_USER_INPUT"),
+        (order(world, parentSubscriptionId=to_global_id("Subscription", 999)), "NOT_FOUND"),
+    ):
+        data = await api.data(CREATE, {"input": given}, token=world.admin("direct"))
+        assert data["createSubscription"]["userErrors"] == [
+            {
+                "field": ["parentSubscriptionId"],
+                "message": data["createSubscription"]["userErrors"][0]["message"],
+                "code": code,
+            }
+        ]
+
+
+async def test_another_tenants_subscription_is_not_found_to_read_or_to_change(
+    api: Api, world: World
+) -> None:
+    theirs = await world.add_subscription("other")
+    token = world.admin("direct")
+    body = await api.gql(READ, {"id": gid(theirs)}, token=token)
+    assert body["data"]["subscription"] is None
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    for document, extra in ((SUSPEND, {"reason": "FRAUD"}), (CANCEL, {}), (REACTIVATE, {})):
+        data = await api.data(document, {"input": {"id": gid(theirs), **extra}}, token=token)
+        (payload,) = data.values()
+        assert payload["userErrors"] == [{"field": ["id"], "code": "NOT_FOUND"}]
+    listed = await api.data(LIST, token=token)
+    assert listed["subscriptions"]["totalCount"] == 0
+    node = await api.gql(
+        "query($id: ID!) { node(id: $id) { id } }", {"id": gid(theirs)}, token=token
+    )
+    assert node["data"]["node"] is None
+
+
+async def test_resellers_see_their_own_and_their_provider_sees_all_of_them(
+    api: Api, world: World
+) -> None:
+    await world.add_subscription("reseller", 0, quantity=1)
+    await world.add_subscription("reseller", 1, quantity=2)
+    await world.add_subscription("reseller2", 0, quantity=3)
+    await world.add_subscription("provider", 0, quantity=4)
+    seen = {}
+    for partner in ("reseller", "reseller2", "provider", "direct"):
+        data = await api.data(LIST, token=world.admin(partner))
+        seen[partner] = sorted(node["quantity"] for node in data["subscriptions"]["nodes"])
+    assert seen == {"reseller": [1, 2], "reseller2": [3], "provider": [1, 2, 3, 4], "direct": []}
+    by_reseller = await api.data(
+        LIST,
+        {"filter": {"resellerId": world.partner_id("reseller2")}},
+        token=world.admin("provider"),
+    )
+    assert [node["quantity"] for node in by_reseller["subscriptions"]["nodes"]] == [3]
+
+
+async def test_the_list_filters_by_customer_status_and_product_family(
+    api: Api, world: World
+) -> None:
+    await world.add_subscription("direct", 0, quantity=1)
+    azure = await world.add_subscription(
+        "direct", 1, quantity=2, product_family=models.ProductFamily.AZURE
+    )
+    await subscriptions.suspend_subscription(
+        await world.actor("direct"),
+        subscription_id=azure.id,
+        reason=models.SuspensionReason.PARTNER_REQUEST,
+    )
+    token = world.admin("direct")
+    for criteria, quantities in (
+        ({"customerId": world.customer_id("direct", 0)}, [1]),
+        ({"status": "SUSPENDED"}, [2]),
+        ({"productFamily": "MICROSOFT_365"}, [1]),
+        ({"productFamily": "AZURE", "status": "ACTIVE"}, []),
+    ):
+        data = await api.data(LIST, {"filter": criteria}, token=token)
+        assert [node["quantity"] for node in data["subscriptions"]["nodes"]] == quantities
+
+
+async def test_a_customers_subscriptions_page_forwards_and_backwards(
+    api: Api, world: World
+) -> None:
+    for quantity in range(1, 6):
+        await world.add_subscription("direct", 0, quantity=quantity)
+    await world.add_subscription("direct", 1, quantity=99)
+    token = world.admin("direct")
+    customer = world.customer_id("direct", 0)
+
+    async def page(**arguments: Any) -> dict[str, Any]:
+        data = await api.data(NESTED_PAGES, {"id": customer, **arguments}, token=token)
+        return data["customer"]["subscriptions"]
+
+    first = await page(first=2)
+    assert [node["quantity"] for node in first["nodes"]] == [1, 2]
+    assert first["totalCount"] == 5
+    assert first["pageInfo"]["hasNextPage"] is True
+    second = await page(first=2, after=first["pageInfo"]["endCursor"])
+    assert [node["quantity"] for node in second["nodes"]] == [3, 4]
+    assert second["pageInfo"]["hasPreviousPage"] is True
+    last = await page(last=2)
+    assert [node["quantity"] for node in last["nodes"]] == [4, 5]
+    assert last["pageInfo"]["hasPreviousPage"] is True
+    before = await page(last=2, before=last["pageInfo"]["startCursor"])
+    assert [node["quantity"] for node in before["nodes"]] == [2, 3]
+    past_the_end = await page(first=2, after=(await page(last=1))["pageInfo"]["endCursor"])
+    assert past_the_end["nodes"] == []
+    assert past_the_end["totalCount"] == 5
+    assert (await page(status="SUSPENDED"))["totalCount"] == 0
+    body = await api.gql(NESTED_PAGES, {"id": customer, "first": 101}, token=token)
+    assert body["data"]["customer"]["subscriptions"] is None
+    assert body["errors"][0]["path"] == ["customer", "subscriptions"]
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize("document", [CUSTOMER_PAGE, CUSTOMER_PAGE_WITHOUT_TOTALS])
+async def test_a_page_of_customers_with_their_subscriptions_costs_the_same_statements_at_any_size(
+    api: Api, world: World, document: str
+) -> None:
+    for number in range(12):
+        await world.add_customer("direct", f"Extra {number}")
+        for _ in range(4):
+            await world.add_subscription("direct", len(world.customers["direct"]) - 1)
+    token = world.admin("direct")
+    await api.data(document, {"first": 1}, token=token)  # the directory entry is made once
+    counts = {}
+    for size in (2, 14):
+        with counting_statements() as statements:
+            data = await api.data(document, {"first": size}, token=token)
+        nodes = data["customers"]["nodes"]
+        shown = [
+            len(node["subscriptions"]["edges" if "edges" in document else "nodes"])
+            for node in nodes
+        ]
+        assert shown == [0, 0, *[3] * (size - 2)]
+        counts[size] = len(statements)
+    # the directory entry, the page of customers, one page of subscriptions for all of them
+    assert counts == {2: 3, 14: 3}
