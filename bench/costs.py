@@ -14,7 +14,8 @@ from typing import Any
 from api import database
 from api.app import graphql_engine
 from api.settings import Settings
-from resolvers.models import Customer
+from bench.queries import CUSTOMER_PAGE
+from resolvers.models import Customer, Subscription
 from resolvers.rows import Where, select
 from resolvers.tenancy import visible_rows
 from resolvers.users import authenticate
@@ -23,23 +24,27 @@ from schema.execution import GraphQLRequest
 from schema.guards import GuardedExecutor
 from schema.pagination import encode_cursor
 
-PAGE = """query Page($first: Int!) {
-  customers(first: $first) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    edges { cursor node { id companyName domain country language externalId version updatedAt
-                          billingContact { name email } reseller { id name } } }
-  }
-}"""
+PAGE = CUSTOMER_PAGE.replace("CustomerPage {", "Page($first: Int!) {").replace(
+    "customers(first: 50)", "customers(first: $first)"
+)
 SIZES = (1, 10, 50, 100)
 DEEP_PAGE = 1_000
-DEEP = """query Deep($after: String) {
+DEEP = {
+    Customer: """query Deep($after: String) {
   customers(first: 50, after: $after) {
     pageInfo { hasNextPage endCursor }
     edges { cursor node { id companyName domain country language externalId version updatedAt
                           billingContact { name email } reseller { id name } } }
   }
-}"""
+}""",
+    Subscription: """query Deep($after: String) {
+  subscriptions(first: 50, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id offerName productFamily quantity status
+                          unitPrice { amount currency } customer { companyName } } }
+  }
+}""",
+}
 
 
 class _Statements(logging.Handler):
@@ -110,50 +115,62 @@ def report(costs: list[tuple[int, int, int]]) -> str:
 
 async def deep_pagination(
     database_url: str, tenant_id: str, subject: str, *, repeats: int = 40
-) -> tuple[float, float] | None:
-    """Milliseconds per request, one at a time, for the first page of 50 customers and for
-    page `DEEP_PAGE`; None when the viewer's list is shorter than that."""
+) -> dict[str, tuple[float, float] | None]:
+    """Per list (customers, subscriptions): milliseconds per request, one at a time, for the
+    first page of 50 and for page `DEEP_PAGE`; None when the viewer's list is shorter."""
     engine = graphql_engine(Settings())
     async with database.connected(database_url):
         viewer = await authenticate(
             sub=subject, tenant_id=tenant_id, roles=["global_admin"], name=None, email=None
         )
-        # the id of the last row before the deep page: where its `after` cursor points
-        visible = Where(Customer).equal(**visible_rows(viewer))
-        offset = len(visible.values) + 1
-        found = await select(
-            Customer,
-            f"SELECT id FROM customers{visible.sql()} ORDER BY id LIMIT 1 OFFSET ${offset}",
-            *visible.values,
-            (DEEP_PAGE - 1) * 50 - 1,
-        )
-        if not found:
-            return None
-        before_deep = found[0][0]
-        requests = {
-            "first": GraphQLRequest(DEEP, {"after": None}),
-            "deep": GraphQLRequest(DEEP, {"after": encode_cursor(before_deep)}),
+        return {
+            model._meta.db_table: await _first_and_deep(engine, viewer, model, repeats)
+            for model in DEEP
         }
-        spent = dict.fromkeys(requests, 0.0)
-        for round_number in range(repeats + 1):  # the first round warms up, uncounted
-            for name, request in requests.items():
-                context = Context(viewer=viewer, request_id="bench", language="en")
-                started = time.perf_counter()
-                outcome = await engine.execute(engine.prepare(request), request, context)
-                if round_number:
-                    spent[name] += (time.perf_counter() - started) / repeats * 1000
-                if len(outcome.body["data"]["customers"]["edges"]) != 50:
-                    return None
-        return spent["first"], spent["deep"]
 
 
-def deep_report(costs: tuple[float, float] | None) -> str:
-    if costs is None:
-        return (
-            f"\nDeep pagination: the list is shorter than {DEEP_PAGE} pages (use --size large).\n"
-        )
-    first, deep = costs
-    return (
-        f"\nDeep pagination, in-process, one request at a time: page 1 {first:.2f} ms, "
-        f"page {DEEP_PAGE:,} {deep:.2f} ms ({deep / first - 1:+.0%}).\n"
+async def _first_and_deep(
+    engine: Any, viewer: Any, model: Any, repeats: int
+) -> tuple[float, float] | None:
+    # the id of the last row before the deep page: where its `after` cursor points
+    visible = Where(model).equal(**visible_rows(viewer))
+    offset = len(visible.values) + 1
+    table = model._meta.db_table
+    found = await select(
+        model,
+        f"SELECT id FROM {table}{visible.sql()} ORDER BY id LIMIT 1 OFFSET ${offset}",
+        *visible.values,
+        (DEEP_PAGE - 1) * 50 - 1,
     )
+    if not found:
+        return None
+    before_deep = found[0][0]
+    requests = {
+        "first": GraphQLRequest(DEEP[model], {"after": None}),
+        "deep": GraphQLRequest(DEEP[model], {"after": encode_cursor(before_deep)}),
+    }
+    spent = dict.fromkeys(requests, 0.0)
+    for round_number in range(repeats + 1):  # the first round warms up, uncounted
+        for name, request in requests.items():
+            context = Context(viewer=viewer, request_id="bench", language="en")
+            started = time.perf_counter()
+            outcome = await engine.execute(engine.prepare(request), request, context)
+            if round_number:
+                spent[name] += (time.perf_counter() - started) / repeats * 1000
+            if len(outcome.body["data"][table]["edges"]) != 50:
+                return None
+    return spent["first"], spent["deep"]
+
+
+def deep_report(costs: dict[str, tuple[float, float] | None]) -> str:
+    lines = ["", "Deep pagination, in-process, one request at a time, pages of 50:", ""]
+    for table, measured in costs.items():
+        if measured is None:
+            lines.append(f"- {table}: shorter than {DEEP_PAGE:,} pages (use --size large).")
+            continue
+        first, deep = measured
+        lines.append(
+            f"- {table}: page 1 {first:.2f} ms, page {DEEP_PAGE:,} {deep:.2f} ms "
+            f"({deep / first - 1:+.0%})."
+        )
+    return "\n".join(lines) + "\n"

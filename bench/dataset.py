@@ -1,8 +1,11 @@
-"""Benchmark data sets, from the demo's size to 100,000 customers, on SQLite or PostgreSQL.
+"""Benchmark data sets, from the demo's size to 100,000 customers with 1,000,000
+subscriptions, on SQLite or PostgreSQL.
 
 A data set is a direct-bill partner and an indirect provider with 20 resellers; half the
-customers belong to the direct partner, half to the resellers. Generating is idempotent:
-a database that already holds the requested size is left as it is.
+customers belong to the direct partner, half to the resellers. Each customer has the same
+number of subscriptions (3, or 10 in the large set), across the product families, a tenth of
+them suspended, each with its quantity history. Generating is idempotent: a database that
+already holds the requested size is left as it is.
 """
 
 from __future__ import annotations
@@ -11,14 +14,35 @@ import argparse
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from tortoise.connection import get_connection
 
 from api import database
 from auth.viewer import PartnerKind
-from resolvers.models import AuditEvent, ChangeEvent, Customer, IdempotencyKey, Partner
+from resolvers.models import (
+    AuditEvent,
+    BillingCycle,
+    ChangeEvent,
+    Customer,
+    IdempotencyKey,
+    Partner,
+    ProductFamily,
+    Subscription,
+    SubscriptionQuantity,
+    SubscriptionStatus,
+)
+from resolvers.subscriptions import add_months
 
 SIZES = {"demo": 10, "small": 1_000, "medium": 10_000, "large": 100_000}
+SUBSCRIPTIONS_PER_CUSTOMER = {"demo": 3, "small": 3, "medium": 3, "large": 10}
+OFFERS = (
+    ("CFQ7TTC0LH18:0001", "Microsoft 365 Business Basic", ProductFamily.MICROSOFT_365, "6.00"),
+    ("CFQ7TTC0LF8Q:0001", "Exchange Online (Plan 1)", ProductFamily.MICROSOFT_365, "4.00"),
+    ("DZH318Z0BPS6:0001", "Azure plan", ProductFamily.AZURE, "0.00"),
+    ("CFQ7TTC0LFK5:0001", "Dynamics 365 Sales Enterprise", ProductFamily.DYNAMICS_365, "95.00"),
+    ("DG7GMGF0DVT6:0001", "Windows Server 2022 Standard", ProductFamily.ON_PREMISES, "43.50"),
+)
 DIRECT_TENANT = "00000000-0000-4000-8000-00000000d1ec"
 PROVIDER_TENANT = "00000000-0000-4000-8000-0000000000b0"
 RESELLERS = 20
@@ -29,21 +53,25 @@ LANGUAGES = (("PT", "pt-PT"), ("BR", "pt-BR"), ("IT", "it"), ("SE", "sv"), ("US"
 @dataclass(frozen=True)
 class DataSet:
     customers: int
+    subscriptions: int
     direct_tenant: str = DIRECT_TENANT
     provider_tenant: str = PROVIDER_TENANT
 
 
-async def generate(customers: int) -> DataSet:
-    """Create the partners and `customers` customers unless they are there already."""
+async def generate(customers: int, per_customer: int = 3) -> DataSet:
+    """Create the partners, `customers` customers and `per_customer` subscriptions for each,
+    unless they are there already."""
     direct = await Partner.get_or_none(tenant_id=DIRECT_TENANT)
     if direct is not None:
         present = await Customer.all().count()
-        if present >= customers:
-            await _forget_earlier_runs(customers)
-            return DataSet(customers)
-        raise SystemExit(
-            f"the database holds {present} customers, fewer than {customers}: use a fresh one"
-        )
+        if present < customers:
+            raise SystemExit(
+                f"the database holds {present} customers, fewer than {customers}: use a fresh one"
+            )
+        await _forget_earlier_runs(customers)
+        if not await Subscription.exists():
+            await _generate_subscriptions(per_customer)
+        return DataSet(customers, await Subscription.all().count())
     direct = await Partner.create(
         tenant_id=DIRECT_TENANT, name="Bench Direct", kind=PartnerKind.DIRECT_BILL
     )
@@ -84,7 +112,69 @@ async def generate(customers: int) -> DataSet:
                 )
             )
         await Customer.bulk_create(rows)
-    return DataSet(customers)
+    await _generate_subscriptions(per_customer)
+    return DataSet(customers, customers * per_customer)
+
+
+async def _generate_subscriptions(per_customer: int) -> None:
+    """`per_customer` subscriptions for every customer, each with its quantity history."""
+    after = 0
+    while True:
+        owners = await Customer.filter(id__gt=after).order_by("id").limit(BATCH // per_customer)
+        if not owners:
+            return
+        after = owners[-1].id
+        subscriptions = []
+        for customer in owners:
+            for number in range(per_customer):
+                offer_id, offer_name, family, price = OFFERS[(customer.id + number) % len(OFFERS)]
+                purchased = customer.created_at + timedelta(days=number)
+                suspended = (customer.id + number) % 10 == 0
+                subscriptions.append(
+                    Subscription(
+                        customer_id=customer.id,
+                        partner_id=customer.partner_id,
+                        reseller_id=customer.reseller_id,
+                        seller_id=customer.seller_id,
+                        offer_id=offer_id,
+                        offer_name=offer_name,
+                        product_family=family,
+                        quantity=1 + (customer.id * 7 + number) % 300,
+                        currency="EUR",
+                        unit_price=Decimal(price),
+                        unit_cost=Decimal(price) * Decimal("0.8"),
+                        billing_cycle=BillingCycle.MONTHLY,
+                        term_duration="P1Y",
+                        auto_renew=not suspended,
+                        status=SubscriptionStatus.SUSPENDED
+                        if suspended
+                        else SubscriptionStatus.ACTIVE,
+                        suspension_reasons="NON_PAYMENT" if suspended else "",
+                        purchased_at=purchased,
+                        term_started_at=purchased,
+                        term_ends_at=add_months(purchased, 12),
+                        created_at=purchased,
+                        updated_at=purchased,
+                    )
+                )
+        await Subscription.bulk_create(subscriptions)
+        created = (
+            await Subscription.filter(customer_id__gt=owners[0].id - 1)
+            .filter(customer_id__lte=after)
+            .values_list("id", "partner_id", "reseller_id", "quantity", "purchased_at")
+        )
+        await SubscriptionQuantity.bulk_create(
+            [
+                SubscriptionQuantity(
+                    subscription_id=pk,
+                    partner_id=partner_id,
+                    reseller_id=reseller_id,
+                    quantity=quantity,
+                    effective_from=purchased_at,
+                )
+                for pk, partner_id, reseller_id, quantity, purchased_at in created
+            ]
+        )
 
 
 async def _forget_earlier_runs(customers: int) -> None:
@@ -94,10 +184,10 @@ async def _forget_earlier_runs(customers: int) -> None:
         await model.all().delete()
 
 
-async def prepare(database_url: str, customers: int) -> DataSet:
+async def prepare(database_url: str, size: str) -> DataSet:
     await database.migrate(database_url)
     async with database.connected(database_url):
-        data = await generate(customers)
+        data = await generate(SIZES[size], SUBSCRIPTIONS_PER_CUSTOMER[size])
         # fresh statistics and no dead rows: every run plans its queries on the same footing
         for statement in ("VACUUM", "ANALYZE"):
             await get_connection("default").execute_script(statement)
@@ -109,8 +199,10 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--size", choices=SIZES, default="small")
     arguments = parser.parse_args()
-    data = asyncio.run(prepare(arguments.database_url, SIZES[arguments.size]))
-    print(f"{data.customers} customers in {arguments.database_url}")
+    data = asyncio.run(prepare(arguments.database_url, arguments.size))
+    print(
+        f"{data.customers} customers, {data.subscriptions} subscriptions in {arguments.database_url}"
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import aiosqlite
@@ -31,6 +32,7 @@ URL = os.environ.get("PARTNERGRAPH_DATABASE_URL", "sqlite://partnergraph.sqlite3
 SECRET = os.environ.get("PARTNERGRAPH_JWT_SECRET", "")
 POSTGRES = URL.startswith(("postgres://", "postgresql://"))
 PLACEHOLDER = re.compile(r"\$(\d+)")
+CENT = Decimal("0.01")
 
 
 class Database:
@@ -140,6 +142,44 @@ async def partners(ids: list[int]) -> dict[int, Any]:
     return {row["id"]: row for row in rows}
 
 
+SUBSCRIPTIONS_PAGE = (
+    "SELECT id, customer_id, offer_name, product_family, quantity, status, unit_price, currency "
+    "FROM (SELECT id, customer_id, offer_name, product_family, quantity, status, unit_price, "
+    "currency, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY id) AS position "
+    "FROM subscriptions WHERE partner_id = $1 AND customer_id {customers}) AS ranked "
+    "WHERE position <= $2 ORDER BY customer_id, id"
+)
+
+
+async def first_subscriptions(partner_id: int, customers: list[int], size: int) -> dict:
+    """The first `size` subscriptions of each customer, in one windowed statement."""
+    if not customers:
+        return {}
+    if POSTGRES:
+        statement = SUBSCRIPTIONS_PAGE.format(customers="= ANY($3)")
+        rows = await db.fetch(statement, partner_id, size, customers)
+    else:
+        marks = ",".join(f"${number}" for number in range(3, len(customers) + 3))
+        statement = SUBSCRIPTIONS_PAGE.format(customers=f"IN ({marks})")
+        rows = await db.fetch(statement, partner_id, size, *customers)
+    found: dict[int, list[dict]] = {}
+    for row in rows:
+        found.setdefault(row["customer_id"], []).append(
+            {
+                "id": global_id("Subscription", row["id"]),
+                "offerName": row["offer_name"],
+                "productFamily": row["product_family"],
+                "quantity": row["quantity"],
+                "status": row["status"],
+                "unitPrice": {
+                    "amount": str(Decimal(row["unit_price"]).quantize(CENT)),
+                    "currency": row["currency"],
+                },
+            }
+        )
+    return found
+
+
 async def customer_page(request: Request, _: dict) -> dict:
     me = await viewer(request)
     rows = await db.fetch(
@@ -155,6 +195,7 @@ async def customer_page(request: Request, _: dict) -> dict:
     )[0]["n"]
     page = rows[:50]
     resellers = await partners(sorted({row["reseller_id"] for row in page if row["reseller_id"]}))
+    subscriptions = await first_subscriptions(me["partner_id"], [row["id"] for row in page], 3)
     edges = [
         {
             "cursor": cursor(row["id"]),
@@ -177,6 +218,7 @@ async def customer_page(request: Request, _: dict) -> dict:
                 }
                 if row["reseller_id"]
                 else None,
+                "subscriptions": {"nodes": subscriptions.get(row["id"], [])},
             },
         }
         for row in page

@@ -14,7 +14,10 @@ CUSTOMER_PAGE = """query CustomerPage {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { cursor node { id companyName domain country language externalId version updatedAt
-                          billingContact { name email } reseller { id name } } }
+                          billingContact { name email } reseller { id name }
+                          subscriptions(first: 3) {
+                            nodes { id offerName productFamily quantity status
+                                    unitPrice { amount currency } } } } }
   }
 }"""
 
@@ -80,7 +83,11 @@ def queries(customers: int) -> list[Query]:
         }
 
     return [
-        Query("customer_page", "frontend: 50 customers with their reseller", _body(CUSTOMER_PAGE)),
+        Query(
+            "customer_page",
+            "frontend: 50 customers, their reseller and 3 subscriptions each",
+            _body(CUSTOMER_PAGE),
+        ),
         Query(
             "customer_detail",
             "one customer with reseller and provider",

@@ -196,7 +196,7 @@ async def _ensure_bench_user(database_url: str) -> None:
 
 def run_backend(backend: str, args: argparse.Namespace) -> str:
     database_url = _database_url(backend, args.size)
-    data = asyncio.run(prepare(database_url, SIZES[args.size]))
+    data = asyncio.run(prepare(database_url, args.size))
     asyncio.run(_ensure_bench_user(database_url))
     operations = [
         query for query in queries(data.customers) if not args.only or query.name in args.only

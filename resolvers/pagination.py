@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -86,6 +86,14 @@ async def paginate(where: Where, request: PageRequest) -> Page[Any]:
     return Page(rows, more, request.after is not None, count)
 
 
+def _projection(where: Where, columns: Iterable[str] | None, *needed: str) -> list[str]:
+    """The columns to select: `columns` and those `needed` anyway, else all of the model's."""
+    projection = where.model._meta.fields_db_projection
+    if columns is None:
+        return list(projection.values())
+    return [projection[name] for name in sorted({*columns, *needed})]
+
+
 def _known(total: int) -> Callable[[], Awaitable[int]]:
     async def count() -> int:
         return total
@@ -94,11 +102,18 @@ def _known(total: int) -> Callable[[], Awaitable[int]]:
 
 
 async def pages_by_parent(
-    where: Where, parent: str, parents: Sequence[int], request: PageRequest
+    where: Where,
+    parent: str,
+    parents: Sequence[int],
+    request: PageRequest,
+    *,
+    columns: Iterable[str] | None = None,
 ) -> dict[int, Page[Any]]:
     """The same page of each parent's rows matching `where` (by ascending id), for many
-    parents in one statement: a window numbers each parent's rows and counts them, so each
-    page also knows its list's total without another query."""
+    parents in one statement: a window numbers each parent's rows past the cursor and counts
+    all of them, so each page also knows its list's total without another query. The window
+    runs over ids alone; the page's rows are then read by id, only their `columns` if given
+    (the others read as None)."""
     request = request.validated()
     model = where.model
     pages: dict[int, Page[Any]] = {}
@@ -108,7 +123,6 @@ async def pages_by_parent(
     backwards = request.last is not None
     size = request.last if backwards else (request.first or DEFAULT_PAGE_SIZE)
     direction = " DESC" if backwards else ""
-    columns = ", ".join(model._meta.fields_db_projection.values())
     counted = where.copy().one_of(parent, list(parents))
     values = list(counted.values)
     bounds = []
@@ -116,15 +130,16 @@ async def pages_by_parent(
         if bound is not None:
             values.append(bound)
             bounds.append(f"{key} {operator} ${len(values)}")
+    # rows past the cursor are numbered apart from the others, which only count
+    within = f"CASE WHEN {' AND '.join(bounds)} THEN 1 ELSE 0 END" if bounds else "1"
     values.append(size + 1)
     statement = (
-        f"SELECT {columns}, total_count FROM ("  # noqa: S608 - names of the model only
-        f"SELECT {columns}, total_count, ROW_NUMBER() OVER "
-        f"(PARTITION BY {group} ORDER BY {key}{direction}) AS position FROM ("
-        f"SELECT {columns}, COUNT(*) OVER (PARTITION BY {group}) AS total_count "
-        f"FROM {table}{counted.sql()}) AS counted"
-        + (" WHERE " + " AND ".join(bounds) if bounds else "")
-        + f") AS ranked WHERE position <= ${len(values)} ORDER BY {group}, {key}{direction}"
+        f"SELECT {', '.join(_projection(where, columns, 'id', parent))}, total_count "  # noqa: S608 - names of the model only
+        f"FROM {table} JOIN (SELECT {key} AS pick, {within} AS past_cursor, "
+        f"ROW_NUMBER() OVER (PARTITION BY {group}, {within} ORDER BY {key}{direction}) "
+        f"AS position, COUNT(*) OVER (PARTITION BY {group}) AS total_count "
+        f"FROM {table}{counted.sql()}) AS ranked ON {key} = pick "
+        f"WHERE past_cursor = 1 AND position <= ${len(values)} ORDER BY {group}, {key}{direction}"
     )
     grouped: dict[int, list[Any]] = {}
     for row in as_rows(model, await select(model, statement, *values)):

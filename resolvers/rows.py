@@ -16,11 +16,13 @@ import re
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import Enum
 from functools import cache
 from typing import Any
 
 from tortoise import fields
+from tortoise.fields.data import CharEnumFieldInstance
 from tortoise.models import Model
 
 PLACEHOLDER = re.compile(r"\$(\d+)")
@@ -150,14 +152,16 @@ async def select(model: type[Model], sql: str, *params: Any) -> list[Any]:
 
 
 def as_rows(model: type[Model], records: Sequence[Any]) -> list[Row]:
+    """Records as named tuples of every column of the model: those a statement did not
+    select read as None."""
     if not records:
         return []
-    row_type, conversions = _layout(model, tuple(records[0].keys()))
+    row_type, conversions, missing = _layout(model, tuple(records[0].keys()))
     if not conversions:
-        return [row_type._make(record) for record in records]
+        return [row_type._make((*record, *missing)) for record in records]
     result = []
     for record in records:
-        values = list(record)
+        values = [*record, *missing]
         for index, convert in conversions:
             value = values[index]
             if value is not None:
@@ -169,9 +173,9 @@ def as_rows(model: type[Model], records: Sequence[Any]) -> list[Row]:
 @cache
 def _layout(
     model: type[Model], columns: tuple[str, ...]
-) -> tuple[type, tuple[tuple[int, Callable[[Any], Any]], ...]]:
-    """The row type of these columns of `model`, and the conversion of each column needing
-    one."""
+) -> tuple[type, tuple[tuple[int, Callable[[Any], Any]], ...], tuple[None, ...]]:
+    """The row type of these columns of `model` and of those not selected, the conversion of
+    each column needing one, and the values of those not selected."""
     names = model._meta.fields_db_projection_reverse
     conversions = []
     for index, column in enumerate(columns):
@@ -180,10 +184,37 @@ def _layout(
         field = model._meta.fields_map[names[column]]
         if type(field) in NATIVE:
             continue
-        convert = _moment if isinstance(field, fields.DatetimeField) else field.to_python_value
-        conversions.append((index, convert))
-    row_type = namedtuple(f"{model.__name__}Row", [names.get(column, column) for column in columns])
-    return row_type, tuple(conversions)
+        conversions.append((index, _conversion(field)))
+    selected = [names.get(column, column) for column in columns]
+    left_out = [name for name in model._meta.fields_db_projection if name not in selected]
+    row_type = namedtuple(f"{model.__name__}Row", selected + left_out)
+    return row_type, tuple(conversions), (None,) * len(left_out)
+
+
+def _conversion(field: fields.Field) -> Callable[[Any], Any]:
+    """What Tortoise's `to_python_value` makes of a stored value, done the short way for the
+    common column types."""
+    if isinstance(field, fields.DatetimeField):
+        return _moment
+    if isinstance(field, fields.BooleanField):
+        return bool
+    if isinstance(field, fields.DecimalField):
+        return _decimal
+    enum_type = getattr(field, "enum_type", None)
+    if isinstance(field, CharEnumFieldInstance) and enum_type is not None:
+        members = enum_type._value2member_map_
+        slow = field.to_python_value
+
+        def member(value: Any) -> Any:
+            found = members.get(value)
+            return found if found is not None else slow(value)
+
+        return member
+    return field.to_python_value
+
+
+def _decimal(value: Any) -> Decimal:
+    return value if type(value) is Decimal else Decimal(value)
 
 
 def _moment(value: datetime | str) -> datetime:

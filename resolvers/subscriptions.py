@@ -88,12 +88,15 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def cancellation_allowed_until(row: Any) -> datetime:
-    return row.term_started_at + CANCELLATION_WINDOW
+def cancellation_allowed_until(row: Any) -> datetime | None:
+    started = row.term_started_at
+    return None if started is None else started + CANCELLATION_WINDOW
 
 
 def reasons_of(row: Any) -> list[SuspensionReason]:
-    return [SuspensionReason(reason) for reason in row.suspension_reasons.split(",") if reason]
+    if not row.suspension_reasons:
+        return []
+    return [SuspensionReason(reason) for reason in row.suspension_reasons.split(",")]
 
 
 def _joined(reasons: Sequence[SuspensionReason]) -> str:
@@ -134,19 +137,30 @@ async def list_subscriptions(viewer: Viewer, *, page: PageRequest, criteria: Fil
     return await paginate(criteria.where(viewer), page)
 
 
+# What a customer's subscription page asks: first, after, last, before and a status.
+PageOfCustomer = tuple[int | None, int | None, int | None, int | None, SubscriptionStatus | None]
+
+
+# The columns to read (None: all) of a customer's subscription page.
+Asked = tuple[PageOfCustomer, frozenset[str] | None]
+
+
 async def customer_subscription_pages(
-    viewer: Viewer, keys: Sequence[tuple[int, tuple[PageRequest, Filter]]]
+    viewer: Viewer, keys: Sequence[tuple[int, Asked]]
 ) -> list[Page[Row]]:
-    """A DataLoader's batch: for each (customer id, (page, filter)), that page of the
-    customer's subscriptions; one statement per distinct page and filter."""
-    pages: dict[tuple[int, tuple[PageRequest, Filter]], Page[Row]] = {}
-    wanted: dict[tuple[PageRequest, Filter], list[int]] = {}
+    """A DataLoader's batch: for each (customer id, (page, columns)), that page of the
+    customer's subscriptions; one statement per distinct page and columns."""
+    pages: dict[tuple[int, Asked], Page[Row]] = {}
+    wanted: dict[Asked, list[int]] = {}
     for customer_id, asked in keys:
         wanted.setdefault(asked, []).append(customer_id)
-    for (request, criteria), customers in wanted.items():
-        found = await pages_by_parent(criteria.where(viewer), "customer_id", customers, request)
+    for asked, customers in wanted.items():
+        (first, after, last, before, status), columns = asked
+        request = PageRequest(first=first, after=after, last=last, before=before)
+        where = Filter(status=status).where(viewer)
+        found = await pages_by_parent(where, "customer_id", customers, request, columns=columns)
         for customer_id, page in found.items():
-            pages[customer_id, (request, criteria)] = page
+            pages[customer_id, asked] = page
     return [pages[key] for key in keys]
 
 

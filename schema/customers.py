@@ -18,6 +18,7 @@ from schema.pagination import Connection, connection, page_request
 from schema.partners import Partner
 from schema.relations import Relation, relation_field
 from schema.subscriptions import (
+    SUBSCRIPTION_COLUMNS,
     Subscription,
     SubscriptionStatus,
     customer_subscriptions_part,
@@ -30,6 +31,7 @@ SUBSCRIPTIONS = Relation(
     key="pk",
     convert=subscription_connection,
     arguments=customer_subscriptions_part,
+    columns=SUBSCRIPTION_COLUMNS,
 )
 
 

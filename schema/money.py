@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 import strawberry
 
@@ -21,9 +22,12 @@ class Money:
 
     @classmethod
     def of(cls, amount: Decimal | str | None, currency: str) -> Money | None:
-        if amount is None:
-            return None
-        return cls(amount=shown(Decimal(amount), currency), currency=currency)
+        return None if amount is None else _money(cls, amount, currency)
+
+
+@lru_cache(maxsize=4096)  # prices repeat from row to row; a Money is never changed
+def _money(cls: type[Money], amount: Decimal | str, currency: str) -> Money:
+    return cls(amount=shown(Decimal(amount), currency), currency=currency)
 
 
 @strawberry.input(description="An amount of money: a decimal string and its ISO 4217 currency.")

@@ -13,6 +13,7 @@ from auth.permissions import Capability
 from resolvers.errors import BadInput
 from resolvers.pagination import MAX_KEY, Page, PageRequest
 from schema.guards import field
+from schema.nodes import URL_SAFE
 
 NodeT = TypeVar("NodeT")
 
@@ -20,7 +21,9 @@ CURSOR_PREFIX = "cursor:"
 
 
 def encode_cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{pk}".encode()).decode()
+    """Base64url of `cursor:pk`, padded."""
+    encoded = binascii.b2a_base64(f"{CURSOR_PREFIX}{pk}".encode(), newline=False)
+    return encoded.translate(URL_SAFE).decode()
 
 
 def decode_cursor(cursor: str | None, argument: str) -> int | None:

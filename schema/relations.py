@@ -11,7 +11,7 @@ DataLoader as before.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
@@ -22,17 +22,38 @@ from schema.guards import CAPABILITY
 RELATION = "partnergraph.relation"
 
 
+@dataclass(frozen=True)
+class RowColumns:
+    """Which columns of the rows a relation loads each field of `type_name` reads: its own
+    column (a field named as one), those listed in `derived`, plus `always`."""
+
+    type_name: str
+    model: type
+    always: tuple[str, ...]
+    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def of(self, attribute: str) -> tuple[str, ...] | None:
+        """The columns an attribute of the object is made from; None if not known."""
+        if attribute in self.derived:
+            return self.derived[attribute]
+        return (attribute,) if attribute in self.model._meta.fields_db_projection else None
+
+
 @dataclass(frozen=True, eq=False)  # each declaration is its own relation: hashed by identity
 class Relation:
     """`loader` batches the relation and `key` names the parent's attribute it is loaded by.
+
     A relation whose field takes arguments (a page of a list, a filter) names `arguments`:
-    it turns the field's arguments into the part of the loader's key that they decide,
-    `(parent key, part)`, and raises for arguments that are not acceptable."""
+    it turns the field's arguments into the part of the loader's key they decide, and
+    raises for arguments that are not acceptable. Its loader's key is then
+    `(parent key, (that part, columns))`, where `columns` are the only columns a compiled
+    shape needs of the rows (`columns`, a `RowColumns`, says how to tell), or None for all."""
 
     loader: str  # the attribute of `Loaders` that batches this relation
     key: str  # the attribute of the parent object holding the related row's key
     convert: Callable[[Any], Any]  # what the loader returned into the GraphQL value
     arguments: Callable[..., Hashable] | None = None
+    columns: RowColumns | None = None
 
     def load_key(self, key: Any, part: Hashable) -> Any:
         return key if self.arguments is None else (key, part)
@@ -43,7 +64,7 @@ class Relation:
         key = getattr(source, self.key)
         if key is None:
             return None
-        part = self.arguments(**arguments) if self.arguments is not None else None
+        part = (self.arguments(**arguments), None) if self.arguments is not None else None
         loaded = getattr(info.context.loaders, self.loader).load(self.load_key(key, part))
         if loaded.done():
             return self._converted_now(loaded.result())

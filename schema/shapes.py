@@ -29,6 +29,7 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLID,
     GraphQLInt,
@@ -53,7 +54,7 @@ from graphql.pyutils import Path, Undefined
 from strawberry.types.arguments import convert_arguments
 
 from schema.guards import is_plain
-from schema.relations import RELATION, Relation
+from schema.relations import RELATION, Relation, RowColumns
 
 MAX_INT = 2**31 - 1
 MIN_INT = -(2**31)
@@ -73,10 +74,14 @@ def coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
     exact = str if leaf is GraphQLString or leaf is GraphQLID else None
     exact = bool if leaf is GraphQLBoolean else exact
     coerce_output_value = leaf.coerce_output_value
+    # A Strawberry enum's members by their GraphQL names, as its coercion would name them.
+    names = _enum_names(leaf)
 
     def coerce(value: Any) -> Any:
         if type(value) is exact:
             return value
+        if names and (name := names.get(value)) is not None:
+            return name
         if value is Undefined or isinstance(value, Exception):
             return Undefined
         try:
@@ -86,6 +91,18 @@ def coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
         return Undefined if coerced is None else coerced
 
     return coerce
+
+
+def _enum_names(leaf: GraphQLLeafType) -> dict[Any, str] | None:
+    wrapped = getattr(leaf, "wrapped_cls", None)
+    if not isinstance(leaf, GraphQLEnumType) or wrapped is None:
+        return None
+    names = {}
+    for member in wrapped:
+        matching = [name for name, value in leaf.values.items() if value.value == member.value]
+        if matching:
+            names[member] = matching[0]
+    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +204,48 @@ class ShapeCompiler:
             scalar_registry=strawberry_schema.schema_converter.scalar_registry,
             config=strawberry_schema.config,
         )
-        return relation.arguments(**arguments)  # type: ignore[misc]
+        return (
+            relation.arguments(**arguments),  # type: ignore[misc]
+            self.columns(field_def.type, details, relation.columns),
+        )
+
+    def columns(
+        self, graphql_type: GraphQLOutputType, details: FieldDetailsList, spec: RowColumns | None
+    ) -> frozenset[str] | None:
+        """The columns of a relation's rows that a selection of what it yields reads: the
+        fields selected of `spec.type_name`, found through the plain objects around it (a
+        connection, its edges); None (every column) where that can't be told."""
+        if spec is None:
+            return None
+        found = self._columns(graphql_type, details, spec)
+        return None if found is None else frozenset({*found, *spec.always})
+
+    def _columns(
+        self, graphql_type: GraphQLOutputType, details: FieldDetailsList, spec: RowColumns
+    ) -> set[str] | None:
+        while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
+            graphql_type = graphql_type.of_type
+        if not isinstance(graphql_type, GraphQLObjectType):
+            return set()
+        executor, found = self.executor, set()
+        collected = executor.collect_subfields(graphql_type, details).grouped_field_set
+        for sub_details in collected.values():
+            name = sub_details[0].node.name.value
+            field_def = executor.schema.get_field(graphql_type, name)
+            definition = field_def.extensions.get("strawberry-definition") if field_def else None
+            if definition is None:
+                continue  # __typename
+            if graphql_type.name == spec.type_name:
+                relation = definition.metadata.get(RELATION)
+                columns = spec.of(relation.key if relation else definition.python_name)
+            elif is_plain(definition):
+                columns = self._columns(field_def.type, sub_details, spec)  # type: ignore[union-attr, assignment]
+            else:
+                columns = ()  # a resolver around the rows (a total): no column of theirs
+            if columns is None:
+                return None
+            found.update(columns)
+        return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from schema.guards import field, mutation
 from schema.money import Money, MoneyInput
 from schema.nodes import Node, decode_id, node_type, to_global_id
 from schema.pagination import Connection, connection, page_request
-from schema.relations import Relation, relation_field
+from schema.relations import Relation, RowColumns, relation_field
 
 if TYPE_CHECKING:  # the real type is resolved lazily: customers import this module
     from schema.customers import Customer
@@ -56,6 +56,22 @@ QUANTITY_HISTORY = Relation(
     convert=lambda rows: [
         QuantityChange(quantity=row.quantity, effective_from=row.effective_from) for row in rows
     ],
+)
+
+
+# The columns each field of `Subscription` is made from, where they aren't its own.
+SUBSCRIPTION_COLUMNS = RowColumns(
+    "Subscription",
+    models.Subscription,
+    always=("id", "customer_id"),
+    derived={
+        "pk": ("id",),
+        "customer_pk": ("customer_id",),
+        "parent_pk": ("parent_id",),
+        "unit_price": ("unit_price", "currency"),
+        "unit_cost": ("unit_cost", "currency"),
+        "cancellation_allowed_until": ("term_started_at",),
+    },
 )
 
 
@@ -210,8 +226,10 @@ def customer_subscriptions_part(
     before: str | None = None,
     status: models.SubscriptionStatus | None = None,
 ) -> Hashable:
-    """What `Customer.subscriptions`' arguments ask of its loader: a page and a filter."""
-    return (page_request(first, after, last, before).validated(), Filter(status=status))
+    """What `Customer.subscriptions`' arguments ask of its loader: a page and a filter, as a
+    tuple of plain values (loader keys are hashed often)."""
+    page = page_request(first, after, last, before).validated()
+    return (page.first, page.after, page.last, page.before, status)
 
 
 def subscription_connection(page: Any) -> Connection[Subscription]:

@@ -666,3 +666,29 @@ async def test_a_page_of_customers_with_their_subscriptions_costs_the_same_state
         counts[size] = len(statements)
     # the directory entry, the page of customers, one page of subscriptions for all of them
     assert counts == {2: 3, 14: 3}
+    (page_of_subscriptions,) = [text for text in statements if "FROM subscriptions" in text]
+    assert "offer_name" in page_of_subscriptions
+    if "totalCount" not in document:  # built by a compiled shape: only the columns it reads
+        for unread in ("term_ends_at", "unit_cost", "offer_id"):
+            assert unread not in page_of_subscriptions
+
+
+WITH_A_RESOLVER = """
+query($at: DateTime!) {
+  customers(first: 5) { nodes { subscriptions(first: 2) { nodes { offerName quantityAt(at: $at) } } } }
+}"""
+
+
+async def test_a_field_the_columns_cannot_be_told_of_reads_every_column(
+    api: Api, world: World
+) -> None:
+    await world.add_subscription("direct", quantity=7)
+    with counting_statements() as statements:
+        data = await api.data(
+            WITH_A_RESOLVER, {"at": "2100-01-01T00:00:00Z"}, token=world.admin("direct")
+        )
+    assert data["customers"]["nodes"][0]["subscriptions"]["nodes"] == [
+        {"offerName": "Microsoft 365 Business Basic", "quantityAt": 7}
+    ]
+    (page_of_subscriptions,) = [text for text in statements if "total_count FROM" in text]
+    assert "term_ends_at" in page_of_subscriptions
