@@ -1,13 +1,17 @@
-"""Demo data: a direct-bill partner, an indirect provider with two resellers, and customers
-in the five languages of the source documents."""
+"""Demo data: a direct-bill partner, an indirect provider with two resellers, customers in
+the five languages of the source documents, and their subscriptions across the product
+families, in the customers' currencies (one with an add-on, one suspended)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from auth.viewer import PartnerKind, Role
 from resolvers.audit import Actor
 from resolvers.customers import Contact, create_customer
-from resolvers.models import Partner
+from resolvers.models import BillingCycle, Partner, ProductFamily, SuspensionReason
 from resolvers.partners import add_partner
+from resolvers.subscriptions import NewSubscription, create_subscription, suspend_subscription
 from resolvers.users import authenticate
 
 DIRECT = ("3f2b8c1e-7a4d-4e2b-9c1a-5d6e7f8a9b01", "Contoso Cloud Services", PartnerKind.DIRECT_BILL)
@@ -114,6 +118,57 @@ CUSTOMERS = {
 }
 
 SEED_SUBJECT = "partnergraph-demo-seed"
+CURRENCIES = {"PT": "EUR", "IT": "EUR", "BR": "BRL", "SE": "SEK", "US": "USD", "GB": "GBP"}
+# (offer id, offer name, family, unit price, unit cost, cycle, term), priced in EUR
+OFFERS = (
+    (
+        "CFQ7TTC0LH18:0001",
+        "Microsoft 365 Business Basic",
+        ProductFamily.MICROSOFT_365,
+        "5.60",
+        "4.48",
+        BillingCycle.MONTHLY,
+        "P1Y",
+    ),
+    (
+        "CFQ7TTC0LCHC:0002",
+        "Microsoft 365 Business Premium",
+        ProductFamily.MICROSOFT_365,
+        "20.60",
+        "16.48",
+        BillingCycle.ANNUAL,
+        "P1Y",
+    ),
+    (
+        "DZH318Z0BPS6:0001",
+        "Azure plan",
+        ProductFamily.AZURE,
+        "0.00",
+        "0.00",
+        BillingCycle.MONTHLY,
+        "P1M",
+    ),
+    (
+        "CFQ7TTC0LFK5:0001",
+        "Dynamics 365 Sales Enterprise",
+        ProductFamily.DYNAMICS_365,
+        "97.40",
+        "77.92",
+        BillingCycle.MONTHLY,
+        "P1Y",
+    ),
+    (
+        "DG7GMGF0DVT6:0001",
+        "Windows Server 2022 Standard - 16 Core",
+        ProductFamily.ON_PREMISES,
+        "902.00",
+        "721.60",
+        BillingCycle.TRIENNIAL,
+        "P3Y",
+    ),
+)
+TO_EUR = {"EUR": "1", "BRL": "5.8", "SEK": "11.5", "USD": "1.08", "GBP": "0.85"}
+TEAMS_PHONE = ("CFQ7TTC0J1FV:0002", "Microsoft Teams Phone Standard", ProductFamily.MICROSOFT_365)
 
 
 async def seed_demo() -> bool:
@@ -140,7 +195,7 @@ async def seed_demo() -> bool:
         )
         actor = Actor(viewer=viewer, request_id="seed-demo")
         for number, (company, domain, country, language, contact, email) in enumerate(rows, 1):
-            await create_customer(
+            customer = await create_customer(
                 actor,
                 company_name=company,
                 domain=domain,
@@ -149,4 +204,49 @@ async def seed_demo() -> bool:
                 external_id=f"ERP-{tenant_id[:4].upper()}-{number:04d}",
                 billing_contact=Contact(name=contact, email=email),
             )
+            await _subscriptions(actor, customer.id, CURRENCIES[country], number)
     return True
+
+
+async def _subscriptions(actor: Actor, customer_id: int, currency: str, number: int) -> None:
+    """Two offers per customer, in its currency; the first customer of each tenant also has
+    a Teams Phone add-on, the second a suspended subscription."""
+    rate = Decimal(TO_EUR[currency])
+
+    def local(amount: str) -> str:
+        return str((Decimal(amount) * rate).quantize(Decimal("0.01")))
+
+    bought = []
+    for offset in (0, 2 + number % 3):
+        offer_id, name, family, price, cost, cycle, term = OFFERS[(number + offset) % len(OFFERS)]
+        order = NewSubscription(
+            customer_id=customer_id,
+            offer_id=offer_id,
+            offer_name=name,
+            product_family=family,
+            quantity=5 * number + offset,
+            unit_price=(local(price), currency),
+            unit_cost=(local(cost), currency),
+            billing_cycle=cycle,
+            term_duration=term,
+        )
+        bought.append(await create_subscription(actor, order))
+    if number == 1:
+        offer_id, name, family = TEAMS_PHONE
+        add_on = NewSubscription(
+            customer_id=customer_id,
+            offer_id=offer_id,
+            offer_name=name,
+            product_family=family,
+            quantity=3,
+            unit_price=(local("8.40"), currency),
+            unit_cost=(local("6.72"), currency),
+            billing_cycle=BillingCycle.MONTHLY,
+            term_duration="P1Y",
+            parent_id=bought[0].id,
+        )
+        await create_subscription(actor, add_on)
+    if number == 2:
+        await suspend_subscription(
+            actor, subscription_id=bought[1].id, reason=SuspensionReason.PARTNER_REQUEST
+        )

@@ -1,8 +1,9 @@
 """Compiled shapes: a whole subtree of a response built by plain Python, in one pass.
 
 A selection whose every field is a plain attribute (of a leaf, object or list type), a
-declared relation or `__typename`, all granted to the viewer and none taking arguments, is
-compiled into one generated Python function per object type: it reads every attribute
+declared relation or `__typename`, all granted to the viewer and none taking arguments but
+relations that declare what theirs mean, is compiled into one generated Python function per
+object type: it reads every attribute
 inline, keeps values already in shape (text, booleans, 32-bit integers) as they are, and
 hands the others to their completer (custom scalars, enums, nested objects and lists,
 relations). The relations a shape reaches are fetched for a whole list breadth-first before
@@ -12,9 +13,9 @@ that isn't loaded, an object of the wrong type, a failing attribute, raises `Bai
 planned executor completes that value with graphql-core instead, which reports it exactly.
 Reading plain attributes and loaded rows has no side effects, so starting over is safe.
 
-Shapes depend only on the operation, the values of its `@skip`/`@include` variables, the
-viewer's capabilities and the position in the response, so `ShapeCache` shares them across
-requests.
+Shapes depend only on the operation, the values of the variables its directives and the
+arguments below its root read, the viewer's capabilities and the position in the response,
+so `ShapeCache` shares them across requests.
 """
 
 from __future__ import annotations
