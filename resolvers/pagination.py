@@ -94,11 +94,12 @@ def _projection(where: Where, columns: Iterable[str] | None, *needed: str) -> li
     return [projection[name] for name in sorted({*columns, *needed})]
 
 
-def _known(total: int) -> Callable[[], Awaitable[int]]:
-    async def count() -> int:
-        return total
-
+async def _total(count: int) -> int:
     return count
+
+
+def _known(total: int) -> Callable[[], Awaitable[int]]:
+    return partial(_total, total)
 
 
 async def pages_by_parent(

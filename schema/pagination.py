@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
+from functools import cached_property
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -67,6 +69,8 @@ class Edge(Generic[NodeT]):
 
 @strawberry.type(description="A page of a list, with keyset cursors (Relay connection).")
 class Connection(Generic[NodeT]):
+    """Made by `connection(page, convert)` from a page of rows."""
+
     edges: list[Edge[NodeT]] = field(Capability.VIEWER, description="The rows with their cursors.")
     nodes: list[NodeT] = field(Capability.VIEWER, description="The rows alone.")
     page_info: PageInfo = field(Capability.VIEWER, description="Where this page sits.")
@@ -77,20 +81,38 @@ class Connection(Generic[NodeT]):
         return await self.count()
 
 
-def connection(page: Page[Any], convert: Callable[[Any], NodeT]) -> Connection[NodeT]:
-    nodes = [convert(row) for row in page.rows]
-    edges = [
+def _nodes(self: Any) -> list[Any]:
+    return [self._convert(row) for row in self._page.rows]
+
+
+def _edges(self: Any) -> list[Edge[Any]]:
+    rows = self._page.rows
+    return [
         Edge(cursor=encode_cursor(row.id), node=node)
-        for row, node in zip(page.rows, nodes, strict=True)
+        for row, node in zip(rows, self.nodes, strict=True)
     ]
-    return Connection(
-        edges=edges,
-        nodes=nodes,
-        page_info=PageInfo(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        count=page.count,
+
+
+def _page_info(self: Any) -> PageInfo:
+    page = self._page
+    rows = page.rows
+    return PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=encode_cursor(rows[0].id) if rows else None,
+        end_cursor=encode_cursor(rows[-1].id) if rows else None,
     )
+
+
+# Made when first read (and kept): a selection of `nodes` makes no edges nor cursors.
+for _name, _make in (("nodes", _nodes), ("edges", _edges), ("page_info", _page_info)):
+    _made = cached_property(_make)
+    _made.__set_name__(Connection, _name)
+    setattr(Connection, _name, _made)
+Connection.count = property(attrgetter("_page.count"))  # type: ignore[assignment]
+
+
+def connection(page: Page[Any], convert: Callable[[Any], NodeT]) -> Connection[NodeT]:
+    made: Connection[NodeT] = Connection.__new__(Connection)
+    made._page, made._convert = page, convert  # type: ignore[attr-defined]
+    return made

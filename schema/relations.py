@@ -11,7 +11,7 @@ DataLoader as before.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -24,18 +24,22 @@ RELATION = "partnergraph.relation"
 
 @dataclass(frozen=True)
 class RowColumns:
-    """Which columns of the rows a relation loads each field of `type_name` reads: its own
-    column (a field named as one), those listed in `derived`, plus `always`."""
+    """Which columns of the rows a relation loads each field of `object_type` (a `FromRow`
+    type) reads: those its `READS` names, else its own column, plus `always`."""
 
-    type_name: str
-    model: type
+    object_type: Any
+    model: Any
     always: tuple[str, ...]
-    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def type_name(self) -> str:
+        return self.object_type.__strawberry_definition__.name
 
     def of(self, attribute: str) -> tuple[str, ...] | None:
         """The columns an attribute of the object is made from; None if not known."""
-        if attribute in self.derived:
-            return self.derived[attribute]
+        read = self.object_type.READS.get(attribute)
+        if read is not None:
+            return read.columns
         return (attribute,) if attribute in self.model._meta.fields_db_projection else None
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 
@@ -16,6 +17,7 @@ from schema.errors import UserError, attempt
 from schema.guards import field, mutation
 from schema.money import Money, MoneyInput
 from schema.nodes import Node, decode_id, node_type, to_global_id
+from schema.objects import FromRow, Read, from_row
 from schema.pagination import Connection, connection, page_request
 from schema.relations import Relation, RowColumns, relation_field
 
@@ -59,22 +61,6 @@ QUANTITY_HISTORY = Relation(
 )
 
 
-# The columns each field of `Subscription` is made from, where they aren't its own.
-SUBSCRIPTION_COLUMNS = RowColumns(
-    "Subscription",
-    models.Subscription,
-    always=("id", "customer_id"),
-    derived={
-        "pk": ("id",),
-        "customer_pk": ("customer_id",),
-        "parent_pk": ("parent_id",),
-        "unit_price": ("unit_price", "currency"),
-        "unit_cost": ("unit_cost", "currency"),
-        "cancellation_allowed_until": ("term_started_at",),
-    },
-)
-
-
 @strawberry.type(description="The quantity a subscription had from a moment on.")
 class QuantityChange:
     quantity: int = field(Capability.SUBSCRIPTIONS_READ, description="Licences from then on.")
@@ -84,8 +70,9 @@ class QuantityChange:
 
 
 @node_type("Subscription", Capability.SUBSCRIPTIONS_READ, loader="subscriptions")
+@from_row
 @strawberry.type(description="A subscription a customer buys through its partner.")
-class Subscription(Node):
+class Subscription(Node, FromRow):
     offer_id: str = field(Capability.SUBSCRIPTIONS_READ, description="Partner Center offer id.")
     offer_name: str = field(Capability.SUBSCRIPTIONS_READ, description="The offer's name.")
     product_family: ProductFamily = field(  # type: ignore[valid-type]
@@ -141,35 +128,22 @@ class Subscription(Node):
     customer_pk: strawberry.Private[int]
     parent_pk: strawberry.Private[int | None]
 
-    @classmethod
-    def from_model(cls, row: Any) -> Subscription:
-        currency = row.currency
-        return cls(
-            id=to_global_id("Subscription", row.id),
-            offer_id=row.offer_id,
-            offer_name=row.offer_name,
-            product_family=row.product_family,
-            quantity=row.quantity,
-            unit_price=Money.of(row.unit_price, currency),  # type: ignore[arg-type]
-            unit_cost=Money.of(row.unit_cost, currency),
-            billing_cycle=row.billing_cycle,
-            term_duration=row.term_duration,
-            auto_renew=row.auto_renew,
-            status=row.status,
-            suspension_reasons=subscriptions.reasons_of(row),
-            purchased_at=row.purchased_at,
-            term_started_at=row.term_started_at,
-            term_ends_at=row.term_ends_at,
-            cancellation_allowed_until=subscriptions.cancellation_allowed_until(row),
-            cancelled_at=row.cancelled_at,
-            external_id=row.external_id,
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            pk=row.id,
-            customer_pk=row.customer_id,
-            parent_pk=row.parent_id,
-        )
+    READS: ClassVar[Mapping[str, Read]] = {
+        "id": Read(("id",), lambda row: to_global_id("Subscription", row.id)),
+        "unit_price": Read(
+            ("unit_price", "currency"), lambda row: Money.of(row.unit_price, row.currency)
+        ),
+        "unit_cost": Read(
+            ("unit_cost", "currency"), lambda row: Money.of(row.unit_cost, row.currency)
+        ),
+        "suspension_reasons": Read(("suspension_reasons",), subscriptions.reasons_of),
+        "cancellation_allowed_until": Read(
+            ("term_started_at",), subscriptions.cancellation_allowed_until
+        ),
+        "pk": Read(("id",), attrgetter("id")),
+        "customer_pk": Read(("customer_id",), attrgetter("customer_id")),
+        "parent_pk": Read(("parent_id",), attrgetter("parent_id")),
+    }
 
     @relation_field(Capability.CUSTOMERS_READ, CUSTOMER, description="The customer it is for.")
     def customer(
@@ -217,6 +191,10 @@ class SubscriptionFilter:
     updated_since: datetime | None = strawberry.field(
         default=None, description="Only subscriptions changed at or after this time."
     )
+
+
+# What a compiled shape may read of a page of subscriptions: the columns its fields need.
+SUBSCRIPTION_COLUMNS = RowColumns(Subscription, models.Subscription, always=("id", "customer_id"))
 
 
 def customer_subscriptions_part(
