@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -64,6 +65,17 @@ async def readyz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "reachable"})
 
 
+def settle_heap() -> None:
+    """Once started, the schema, the modules and the settings live as long as the process:
+    freeze them out of the garbage collector's scans, and scan the young generation every
+    10,000 allocations rather than every 700. A page of customers with their subscriptions
+    makes thousands of short-lived objects; with the defaults the collector ran twice per page
+    over everything alive, a fifth of the page's CPU time."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
     """The application. Tests that already hold an ORM context pass `manage_database=False`."""
     settings.check()
@@ -81,6 +93,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
             yield
             return
         async with database.connected(settings.database_url, pool=settings.database_pool):
+            settle_heap()
             yield
 
     middleware = [Middleware(RequestContext, max_header_bytes=settings.limits.max_header_bytes)]

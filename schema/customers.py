@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from operator import attrgetter
+from typing import Any, ClassVar
 
 import strawberry
 
@@ -14,6 +16,7 @@ from resolvers.errors import NotFound
 from schema.errors import UserError, attempt
 from schema.guards import field, mutation
 from schema.nodes import Node, decode_id, node_type, to_global_id
+from schema.objects import FromRow, Read, from_row
 from schema.pagination import Connection, connection, page_request
 from schema.partners import Partner
 from schema.relations import Relation, relation_field
@@ -43,8 +46,9 @@ class BillingContact:
 
 
 @node_type("Customer", Capability.CUSTOMERS_READ, loader="customers")
+@from_row
 @strawberry.type(description="A customer of the partner, or of one of its indirect resellers.")
-class Customer(Node):
+class Customer(Node, FromRow):
     company_name: str = field(Capability.CUSTOMERS_READ, description="Company name.")
     domain: str = field(Capability.CUSTOMERS_READ, description="Primary domain.")
     country: str = field(Capability.CUSTOMERS_READ, description="ISO 3166 country code.")
@@ -66,29 +70,23 @@ class Customer(Node):
     pk: strawberry.Private[int]
     reseller_pk: strawberry.Private[int | None]
 
-    @classmethod
-    def from_model(cls, row: models.Customer) -> Customer:
-        contact = None
-        if row.billing_contact_name and row.billing_contact_email:
-            contact = BillingContact(
-                name=row.billing_contact_name,
-                email=row.billing_contact_email,
-                phone=row.billing_contact_phone,
-            )
-        return cls(
-            id=to_global_id("Customer", row.id),
-            company_name=row.company_name,
-            domain=row.domain,
-            country=row.country,
-            language=row.language,
-            external_id=row.external_id,
-            billing_contact=contact,
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            pk=row.id,
-            reseller_pk=row.reseller_id,
-        )
+    READS: ClassVar[Mapping[str, Read]] = {
+        "id": Read(("id",), lambda row: to_global_id("Customer", row.id)),
+        "billing_contact": Read(
+            ("billing_contact_name", "billing_contact_email", "billing_contact_phone"),
+            lambda row: (
+                BillingContact(
+                    name=row.billing_contact_name,
+                    email=row.billing_contact_email,
+                    phone=row.billing_contact_phone,
+                )
+                if row.billing_contact_name and row.billing_contact_email
+                else None
+            ),
+        ),
+        "pk": Read(("id",), attrgetter("id")),
+        "reseller_pk": Read(("reseller_id",), attrgetter("reseller_id")),
+    }
 
     @relation_field(
         Capability.CUSTOMERS_READ,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
-from functools import cached_property
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
@@ -104,11 +103,23 @@ def _page_info(self: Any) -> PageInfo:
     )
 
 
-# Made when first read (and kept): a selection of `nodes` makes no edges nor cursors.
+class _Once:
+    """A part of a connection made when first read, then kept in the object (unlike
+    `functools.cached_property`, without a lock: a request is served by one thread)."""
+
+    def __init__(self, name: str, make: Callable[[Any], Any]) -> None:
+        self.name, self.make = name, make
+
+    def __get__(self, made: Any, owner: type | None = None) -> Any:
+        if made is None:
+            return self
+        value = made.__dict__[self.name] = self.make(made)
+        return value
+
+
+# A selection of `nodes` makes no edges nor cursors.
 for _name, _make in (("nodes", _nodes), ("edges", _edges), ("page_info", _page_info)):
-    _made = cached_property(_make)
-    _made.__set_name__(Connection, _name)
-    setattr(Connection, _name, _made)
+    setattr(Connection, _name, _Once(_name, _make))
 Connection.count = property(attrgetter("_page.count"))  # type: ignore[assignment]
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from operator import attrgetter
+from typing import ClassVar
 
 import strawberry
 
 from auth.permissions import Capability
 from auth.viewer import PartnerKind
-from resolvers import models, resellers
+from resolvers import resellers
 from resolvers.models import Cloud
 from resolvers.pagination import empty_page
 from schema.guards import field
 from schema.nodes import Node, node_type, to_global_id
+from schema.objects import FromRow, Read, from_row
 from schema.pagination import Connection, connection, page_request
 from schema.relations import Relation, relation_field
 
@@ -34,8 +38,9 @@ PROVIDER = Relation(
 
 
 @node_type("Partner", Capability.PARTNER_READ, loader="partners")
+@from_row
 @strawberry.type(description="An organization in the CSP program, identified by its Entra tenant.")
-class Partner(Node):
+class Partner(Node, FromRow):
     name: str = field(Capability.VIEWER, description="The partner's name.")
     kind: PartnerKindType = field(Capability.VIEWER, description="How the partner sells.")  # type: ignore[valid-type]
     cloud: CloudType = field(Capability.VIEWER, description="Partner Center instance.")  # type: ignore[valid-type]
@@ -45,19 +50,11 @@ class Partner(Node):
     pk: strawberry.Private[int]
     provider_pk: strawberry.Private[int | None]
 
-    @classmethod
-    def from_model(cls, row: models.Partner) -> Partner:
-        return cls(
-            id=to_global_id("Partner", row.id),
-            name=row.name,
-            kind=row.kind,
-            cloud=row.cloud,
-            tenant_id=row.tenant_id,
-            mpn_id=row.mpn_id,
-            created_at=row.created_at,
-            pk=row.id,
-            provider_pk=row.provider_id,
-        )
+    READS: ClassVar[Mapping[str, Read]] = {
+        "id": Read(("id",), lambda row: to_global_id("Partner", row.id)),
+        "pk": Read(("id",), attrgetter("id")),
+        "provider_pk": Read(("provider_id",), attrgetter("provider_id")),
+    }
 
     @relation_field(
         Capability.VIEWER, PROVIDER, description="The indirect provider of an indirect reseller."

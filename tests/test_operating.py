@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from api import database
-from api.app import create_app
+from api.app import create_app, settle_heap
 from api.logs import REQUEST_ID, JsonFormatter
 from api.settings import Settings
 
@@ -63,3 +64,14 @@ async def test_cors_allows_exactly_the_configured_origins(settings: Settings) ->
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == "https://portal.contoso.com"
     assert "access-control-allow-origin" not in refused.headers
+
+
+def test_a_started_server_keeps_its_long_lived_objects_out_of_the_collectors_scans() -> None:
+    threshold = gc.get_threshold()
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() > 10_000  # the schema, the modules, the settings
+        assert gc.get_threshold()[0] == 10_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
