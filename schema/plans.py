@@ -20,6 +20,7 @@ through both executors and require identical answers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
+from strawberry.dataloader import DataLoader
 
 from schema.guards import GuardedExecutor, IdentityCache, is_plain
 from schema.relations import RELATION
@@ -49,6 +51,25 @@ from schema.shapes import (
 )
 
 SHAPES = ShapeCache()
+
+
+async def load_all(loader: DataLoader[Any, Any], keys: list[Any]) -> list[Any]:
+    """The loader's value for every key: the keys it wasn't asked for yet in one call of its
+    batch function, primed into it so that resolvers find them; the others as it has them.
+    (Going through `load_many` would make a future, a callback and a gather per key.)"""
+    cache = loader.cache_map
+    missing = [key for key in keys if cache.get(key) is None]
+    if missing:
+        found = zip(missing, await loader.load_fn(missing), strict=True)
+        # a batch function may answer a key with an exception: that key is left to the loader
+        loader.prime_many({key: value for key, value in found if not isinstance(value, Exception)})
+    values = []
+    for key in keys:
+        future = cache.get(key)
+        if future is None:
+            future = loader.load(key)
+        values.append(future.result() if future.done() else await future)
+    return values
 
 
 def _object_type(graphql_type: GraphQLOutputType) -> GraphQLObjectType | None:
@@ -185,7 +206,7 @@ class PlannedExecutor(GuardedExecutor):
                     )
                 )
                 loader = getattr(context.loaders, relation.loader)
-                loads.append((fetch, keys, loader.load_many(keys)))
+                loads.append((fetch, keys, load_all(loader, keys)))
             else:
                 reached = []
                 for row in rows:
@@ -196,11 +217,13 @@ class PlannedExecutor(GuardedExecutor):
                         reached.append(value)
                 if reached:
                     await self._prefetch(reached, fetch.then)
-        for fetch, keys, pending in loads:
-            try:
-                loaded = await pending
-            except Exception:  # noqa: S112 - each field reports its own failure later
-                continue
+        if len(loads) > 1:  # the relations of one level load together
+            outcomes = await asyncio.gather(*(load for _, _, load in loads), return_exceptions=True)
+        else:
+            outcomes = [await load for _, _, load in loads]
+        for (fetch, keys, _), loaded in zip(loads, outcomes, strict=True):
+            if isinstance(loaded, BaseException):
+                continue  # each field reports its own failure later
             if fetch.then:
                 relation = fetch.relation
                 reached = []

@@ -15,6 +15,7 @@ from graphql import parse
 from graphql.execution.collect_fields import FragmentDetails
 from hypothesis import HealthCheck, given, settings, strategies
 from hypothesis_graphql import nodes, queries
+from strawberry.dataloader import DataLoader
 
 from auth.permissions import Capability
 from auth.viewer import Role, Viewer
@@ -24,7 +25,7 @@ from schema.customers import SUBSCRIPTIONS
 from schema.execution import Engine, GraphQLRequest, RequestError
 from schema.guards import GuardedExecutor, field
 from schema.partners import Partner
-from schema.plans import PlannedExecutor
+from schema.plans import PlannedExecutor, load_all
 from schema.relations import Relation, relation_field
 from schema.schema import schema
 from schema.shapes import ShapeCache
@@ -467,3 +468,22 @@ async def test_a_field_kept_on_the_general_path_is_read_once_per_row(world: Worl
     general, planned = answers
     assert _normalized(planned) == _normalized(general)
     assert general["data"] == {"tallies": None}
+
+
+async def test_a_prefetch_asks_the_batch_function_once_for_the_keys_not_asked_yet() -> None:
+    calls: list[list[int]] = []
+
+    async def batch(keys: list[int]) -> list[Any]:
+        calls.append(list(keys))
+        return [ValueError("no such row") if key == 3 else key * 10 for key in keys]
+
+    loader: DataLoader[int, Any] = DataLoader(batch)
+    already = loader.load(1)  # asked for by a resolver, its batch not sent yet
+    assert await load_all(loader, [2, 1, 4]) == [20, 10, 40]
+    assert calls == [[2, 4], [1]]
+    assert await already == 10
+    assert await loader.load(4) == 40  # primed: no third call
+    assert len(calls) == 2
+    # a key its batch function answers with an exception fails as the loader makes it fail
+    with pytest.raises(ValueError, match="no such row"):
+        await load_all(loader, [3])
