@@ -70,7 +70,8 @@ def settle_heap() -> None:
     freeze them out of the garbage collector's scans, and scan the young generation every
     10,000 allocations rather than every 700. A page of customers with their subscriptions
     makes thousands of short-lived objects; with the defaults the collector ran twice per page
-    over everything alive, a fifth of the page's CPU time."""
+    over everything alive, a fifth of the page's CPU time. (What was alive at start-up and
+    becomes garbage later is not collected; the thresholds are the whole process's.)"""
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)

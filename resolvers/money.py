@@ -1,22 +1,22 @@
 """Money: a `Decimal` amount with an ISO 4217 currency, never a float.
 
-Amounts arrive as decimal strings and leave as decimal strings. Totals are rounded to the
-currency's minor unit (half-up, as invoices are); prices keep up to six decimals, since unit
-prices of usage and of some licences are finer than a cent.
+Amounts arrive as decimal strings and leave as decimal strings, shown with at least the
+currency's minor unit of decimals; prices keep up to six decimals, since unit prices of usage
+and of some licences are finer than a cent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
-from resolvers.errors import BadInput
+from resolvers.errors import BadInput, InvalidInput
 
 PRICE_DECIMALS = 6
 MAX_AMOUNT = Decimal("999999999999")  # what an 18-digit column with 6 decimals holds
 
 # Currencies partners bill in, with their minor units (ISO 4217); two unless listed here.
-MINOR_UNITS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "HUF": 2, "BHD": 3, "KWD": 3, "TND": 3}
+MINOR_UNITS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "BHD": 3, "KWD": 3, "TND": 3}
 CURRENCIES = frozenset(
     {
         *MINOR_UNITS,
@@ -74,11 +74,6 @@ def minor_units(currency: str) -> int:
     return MINOR_UNITS.get(currency, 2)
 
 
-def rounded(amount: Decimal, currency: str) -> Decimal:
-    """`amount` rounded half-up to the currency's minor unit."""
-    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
-
-
 def shown(amount: Decimal, currency: str) -> Decimal:
     """`amount` with at least the currency's minor unit of decimals and no trailing zeros
     beyond it: 12.5 EUR is 12.50, 0.123400 EUR is 0.1234, 1500 JPY is 1500."""
@@ -110,6 +105,17 @@ def amount_of(value: str | Decimal, field: list[str], *, decimals: int = PRICE_D
 
 
 def money_of(amount: str, currency: str, field: list[str]) -> Money:
-    return Money(
-        amount_of(amount, [*field, "amount"]), currency_code(currency, [*field, "currency"])
-    )
+    """An amount and its currency, both checked: every problem of the two is reported."""
+    problems = []
+    checked = []
+    for check in (
+        lambda: amount_of(amount, [*field, "amount"]),
+        lambda: currency_code(currency, [*field, "currency"]),
+    ):
+        try:
+            checked.append(check())
+        except BadInput as problem:
+            problems.append(problem)
+    if problems:
+        raise InvalidInput(problems)
+    return Money(*checked)

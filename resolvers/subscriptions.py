@@ -15,6 +15,7 @@ import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -50,6 +51,7 @@ ACTIVE, SUSPENDED, DELETED = (
     SubscriptionStatus.SUSPENDED,
     SubscriptionStatus.DELETED,
 )
+CANCELLABLE = (ACTIVE, SUSPENDED, SubscriptionStatus.PENDING)
 CANCELLATION_WINDOW = timedelta(days=7)
 TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
 CYCLE_MONTHS = {BillingCycle.MONTHLY: 1, BillingCycle.ANNUAL: 12, BillingCycle.TRIENNIAL: 36}
@@ -170,6 +172,8 @@ async def quantity_histories(viewer: Viewer, ids: Sequence[int]) -> list[list[Ro
     histories: dict[int, list[Row]] = {key: [] for key in ids}
     for row in await select_rows(where):
         histories[row.subscription_id].append(row)
+    for history in histories.values():  # in the order they took effect
+        history.sort(key=lambda change: (change.effective_from, change.id))
     return [histories[key] for key in ids]
 
 
@@ -215,7 +219,9 @@ async def _save(actor: Actor, row: Subscription, action: str, values: dict[str, 
 
 
 async def _add_ons(row: Subscription) -> list[Subscription]:
-    return await Subscription.filter(parent_id=row.id).select_for_update().order_by("id")
+    """The add-ons of a base, locked; an add-on always belongs to its base's customer."""
+    add_ons = Subscription.filter(parent_id=row.id, customer_id=row.customer_id)
+    return await add_ons.select_for_update().order_by("id")
 
 
 def _refused(row: Subscription) -> InvalidStateTransition:
@@ -287,15 +293,15 @@ async def lift_suspension(
         if moment >= row.term_ends_at:
             raise InvalidStateTransition("subscription.term_ended", field=["id"])
         if row.parent_id is not None:
-            base = await Subscription.get(id=row.parent_id)
+            base = await Subscription.get(id=row.parent_id, customer_id=row.customer_id)
             if base.status != ACTIVE:
                 raise InvalidStateTransition("subscription.base_suspended", field=["id"])
         lifted = reasons_of(row) if reasons is None else list(reasons)
         await _lift(actor, row, lifted)
-        if row.status == ACTIVE:
-            for add_on in await _add_ons(row):
-                if add_on.status == SUSPENDED and moment < add_on.term_ends_at:
-                    await _lift(actor, add_on, lifted)
+        # an add-on keeps the reasons not lifted, its own included
+        for add_on in await _add_ons(row):
+            if add_on.status == SUSPENDED and moment < add_on.term_ends_at:
+                await _lift(actor, add_on, lifted)
     return row
 
 
@@ -305,7 +311,7 @@ async def cancel_subscription(
     """Cancel within 7 days of the purchase or the last renewal; add-ons go with the base."""
     async with in_transaction():
         row = await _for_update(actor.viewer, subscription_id, expected_version)
-        if row.status not in (ACTIVE, SUSPENDED, SubscriptionStatus.PENDING):
+        if row.status not in CANCELLABLE:
             raise _refused(row)
         moment = now()
         until = cancellation_allowed_until(row)
@@ -320,9 +326,26 @@ async def cancel_subscription(
             "suspension_reasons": "",
         }
         await _save(actor, row, "subscription.cancelled", cancelled)
+        await _record_quantity(row, moment, 0)
         for add_on in await _add_ons(row):
-            if add_on.status != DELETED:
+            if add_on.status in CANCELLABLE:
                 await _save(actor, add_on, "subscription.cancelled", cancelled)
+                await _record_quantity(add_on, moment, 0)
+    return row
+
+
+async def set_auto_renew(
+    actor: Actor, *, subscription_id: int, auto_renew: bool, expected_version: int | None = None
+) -> Subscription:
+    """Turn renewal at the end of the term on or off; on only while the subscription is
+    active (suspending turned it off)."""
+    async with in_transaction():
+        row = await _for_update(actor.viewer, subscription_id, expected_version)
+        turning_off = not auto_renew and row.status in (SUSPENDED, SubscriptionStatus.PENDING)
+        if row.status != ACTIVE and not turning_off:
+            raise _refused(row)
+        if row.auto_renew != auto_renew:
+            await _save(actor, row, "subscription.auto_renew_set", {"auto_renew": auto_renew})
     return row
 
 
@@ -354,12 +377,15 @@ async def change_quantity(
     return row
 
 
-async def _record_quantity(row: Subscription, moment: datetime) -> None:
+async def _record_quantity(
+    row: Subscription, moment: datetime, quantity: int | None = None
+) -> None:
+    """The quantity in force from `moment` on: the row's, or 0 once it is cancelled."""
     await SubscriptionQuantity.create(
         subscription_id=row.id,
         partner_id=row.partner_id,
         reseller_id=row.reseller_id,
-        quantity=row.quantity,
+        quantity=row.quantity if quantity is None else quantity,
         effective_from=moment,
     )
 
@@ -389,6 +415,8 @@ class NewSubscription:
                 values[name] = convert()
             except DomainError as problem:
                 problems.append(problem)
+            except InvalidInput as several:
+                problems.extend(several.errors)
 
         check("offer_id", lambda: _text(self.offer_id, 64, ["offerId"]))
         check("offer_name", lambda: _text(self.offer_name, 200, ["offerName"]))
@@ -494,7 +522,15 @@ async def create_subscription(
         viewer,
         operation="createSubscription",
         key=idempotency_key,
-        payload={**values, "customer_id": order.customer_id, "parent_id": order.parent_id},
+        # "6.5" and "6.50" are the same order: amounts are compared as numbers
+        payload={
+            **{
+                name: value.normalize() if isinstance(value, Decimal) else value
+                for name, value in values.items()
+            },
+            "customer_id": order.customer_id,
+            "parent_id": order.parent_id,
+        },
         create=insert,
         load=lambda pk: Subscription.get(id=pk),
         recheck=recheck,

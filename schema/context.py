@@ -36,6 +36,8 @@ class Context:
     # GraphQL objects made from rows the loaders returned, one per relation and row:
     # (relation, key) -> (object,)
     related: dict[tuple[Any, Any], tuple[Any]] = field(default_factory=dict)
+    # The loader-key parts of compiled relations' arguments in this request: field -> part
+    arguments: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -44,6 +46,13 @@ class Context:
     @cached_property
     def loaders(self) -> Loaders:
         return Loaders(self.signed_in)
+
+    def forget_loaded(self) -> None:
+        """Drop what this request loaded so far: the next mutation of a request sees the rows
+        as the previous one left them."""
+        self.__dict__.pop("loaders", None)
+        self.related.clear()
+        self.arguments.clear()
 
     @property
     def signed_in(self) -> Viewer:

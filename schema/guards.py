@@ -108,6 +108,11 @@ class GuardedExecutor(StrawberryGraphQLCoreExecutionContext):
                 field_details_list, self.denial(parent_type, field_details_list)
             )
         if denial is None:
+            if parent_type is self.schema.mutation_type:
+                # mutations run one after the other: each reads what the previous wrote
+                forget_loaded = getattr(self.context_value, "forget_loaded", None)
+                if forget_loaded is not None:
+                    forget_loaded()
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context
             )

@@ -49,7 +49,14 @@ def from_row(cls: T) -> T:
         read = reads.get(name)
         getter = _derived(read.value) if read is not None else attrgetter(f"_row.{name}")
         setattr(cls, name, property(getter))
+    cls.__init__ = _made_from_rows_only  # type: ignore[misc]
     return cls
+
+
+def _made_from_rows_only(made: Any, *_: Any, **__: Any) -> None:
+    raise TypeError(
+        f"{type(made).__name__} is made from a row: use {type(made).__name__}.from_model"
+    )
 
 
 def _derived(value: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -40,6 +40,7 @@ from strawberry.dataloader import DataLoader
 from schema.guards import GuardedExecutor, IdentityCache, is_plain
 from schema.relations import RELATION
 from schema.shapes import (
+    UNACCEPTABLE,
     Bail,
     Compiled,
     Fetch,
@@ -47,6 +48,7 @@ from schema.shapes import (
     ShapeCompiler,
     coercion,
     made_from,
+    request_part,
     shape_key,
 )
 
@@ -198,9 +200,14 @@ class PlannedExecutor(GuardedExecutor):
         context = self.context_value
         for fetch in fetches:
             if (relation := fetch.relation) is not None:
+                part = None
+                if fetch.arguments is not None:
+                    part = request_part(fetch.arguments, self)
+                    if part is UNACCEPTABLE:
+                        continue  # each field reports its arguments' fault itself
                 keys = list(
                     dict.fromkeys(
-                        relation.load_key(key, fetch.part)
+                        relation.load_key(key, part)
                         for row in rows
                         if (key := getattr(row, relation.key, None)) is not None
                     )
@@ -217,10 +224,8 @@ class PlannedExecutor(GuardedExecutor):
                         reached.append(value)
                 if reached:
                     await self._prefetch(reached, fetch.then)
-        if len(loads) > 1:  # the relations of one level load together
-            outcomes = await asyncio.gather(*(load for _, _, load in loads), return_exceptions=True)
-        else:
-            outcomes = [await load for _, _, load in loads]
+        # The relations of one level load together; a failing one is reported by its fields.
+        outcomes = await asyncio.gather(*(load for _, _, load in loads), return_exceptions=True)
         for (fetch, keys, _), loaded in zip(loads, outcomes, strict=True):
             if isinstance(loaded, BaseException):
                 continue  # each field reports its own failure later

@@ -13,9 +13,9 @@ that isn't loaded, an object of the wrong type, a failing attribute, raises `Bai
 planned executor completes that value with graphql-core instead, which reports it exactly.
 Reading plain attributes and loaded rows has no side effects, so starting over is safe.
 
-Shapes depend only on the operation, the values of the variables its directives and the
-arguments below its root read, the viewer's capabilities and the position in the response,
-so `ShapeCache` shares them across requests.
+Shapes depend only on the operation, the values of its `@skip`/`@include` variables, the
+viewer's capabilities and the position in the response, so `ShapeCache` shares them across
+requests; a relation's arguments are worked out per request (`Arguments`).
 """
 
 from __future__ import annotations
@@ -81,8 +81,13 @@ def coercion(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
     def coerce(value: Any) -> Any:
         if type(value) is exact:
             return value
-        if names and (name := names.get(value)) is not None:
-            return name
+        if names:
+            try:
+                name = names.get(value)
+            except TypeError:  # unhashable: not a member, the coercion below refuses it
+                name = None
+            if name is not None:
+                return name
         if value is Undefined or isinstance(value, Exception):
             return Undefined
         try:
@@ -114,7 +119,49 @@ class Fetch:
     attribute: str | None
     relation: Relation | None
     then: tuple[Fetch, ...]
-    part: Hashable = None  # the relation's arguments, as its loader's key holds them
+    arguments: Arguments | None = None  # of a relation that takes some
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one per field of a compiled shape
+class Arguments:
+    """A relation field's arguments in a compiled shape. Their values change from request to
+    request (a cursor, a page size), so they are not compiled in: each request works out the
+    part of the loader's key they decide (`request_part`), with the columns the selection
+    reads, which are the shape's own."""
+
+    field_def: GraphQLField
+    definition: Any
+    node: FieldNode
+    relation: Relation
+    columns: frozenset[str] | None
+
+    def part_for(self, executor: Any) -> Hashable:
+        """This request's part of the loader's key; raises for unacceptable arguments."""
+        strawberry_schema = executor.schema._strawberry_schema
+        values = get_argument_values(self.field_def, self.node, executor.variable_values)
+        arguments = convert_arguments(
+            values,
+            self.definition.arguments,
+            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+            config=strawberry_schema.config,
+        )
+        return (self.relation.arguments(**arguments), self.columns)  # type: ignore[misc]
+
+
+UNACCEPTABLE = object()  # a part that could not be worked out: graphql-core reports why
+
+
+def request_part(arguments: Arguments, executor: Any) -> Any:
+    """The part for this request, worked out once per request and field."""
+    parts = executor.context_value.arguments
+    part = parts.get(arguments, None)
+    if part is None:
+        try:
+            part = arguments.part_for(executor)
+        except Exception:
+            part = UNACCEPTABLE
+        parts[arguments] = part
+    return part
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,47 +215,23 @@ class ShapeCompiler:
                 return None
             if executor.denial(object_type, sub_details):
                 return None
-            part = None
-            if takes_arguments:
-                try:
-                    part = self.arguments_part(field_def, definition, sub_details, relation)  # type: ignore[arg-type]
-                except Exception:  # unacceptable arguments: graphql-core reports them
-                    return None
             compiled = self.value(field_def.type, sub_details)  # type: ignore[union-attr]
             if compiled is None:
                 return None
             if relation is not None:
-                slots.append(Slot(key, reader=_related(relation, compiled.complete, part)))
-                fetches.append(Fetch(None, relation, compiled.fetches, part))
+                arguments = None
+                if takes_arguments:
+                    columns = self.columns(field_def.type, sub_details, relation.columns)  # type: ignore[union-attr]
+                    node = sub_details[0].node
+                    arguments = Arguments(field_def, definition, node, relation, columns)  # type: ignore[arg-type]
+                slots.append(Slot(key, reader=_related(relation, compiled.complete, arguments)))
+                fetches.append(Fetch(None, relation, compiled.fetches, arguments))
             else:
                 attribute = definition.python_name
                 slots.append(Slot(key, attribute, compiled.complete, _exact(field_def.type)))  # type: ignore[union-attr]
                 if compiled.fetches:
                     fetches.append(Fetch(attribute, None, compiled.fetches))
         return Compiled(_object(object_type, slots, nullable), tuple(fetches))
-
-    def arguments_part(
-        self,
-        field_def: GraphQLField,
-        definition: Any,
-        details: FieldDetailsList,
-        relation: Relation,
-    ) -> Hashable:
-        """The part of a relation's loader key that the field's arguments decide, from their
-        values in this operation (with the variables they read, which key the shape)."""
-        executor = self.executor
-        strawberry_schema = executor.schema._strawberry_schema
-        values = get_argument_values(field_def, details[0].node, executor.variable_values)
-        arguments = convert_arguments(
-            values,
-            definition.arguments,
-            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
-            config=strawberry_schema.config,
-        )
-        return (
-            relation.arguments(**arguments),  # type: ignore[misc]
-            self.columns(field_def.type, details, relation.columns),
-        )
 
     def columns(
         self, graphql_type: GraphQLOutputType, details: FieldDetailsList, spec: RowColumns | None
@@ -351,20 +374,25 @@ def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -
     return namespace["complete"]
 
 
-def _related(relation: Relation, complete: Completer, part: Hashable) -> Completer:
+def _related(relation: Relation, complete: Completer, arguments: Arguments | None) -> Completer:
+    """The reader of a relation: its object as the prefetch loaded it (for a relation with
+    arguments, with the part the prefetch worked out for this request)."""
     loader_name, key_name, convert = relation.loader, relation.key, relation.convert
     load_key = relation.load_key
 
     def read(source: Any, context: Any) -> Any:
+        part = None if arguments is None else context.arguments.get(arguments, UNACCEPTABLE)
         made = context.related.get((relation, load_key(getattr(source, key_name, Undefined), part)))
         if made is None:
-            made = _made(source, context)
+            made = _made(source, context, part)
         return complete(made[0], context)
 
-    def _made(source: Any, context: Any) -> tuple[Any]:
+    def _made(source: Any, context: Any, part: Any) -> tuple[Any]:
         """The related object, made once per request and row; anything unusual is for
         graphql-core to report, at the relation's own path."""
         try:
+            if part is UNACCEPTABLE:
+                raise Bail
             key = getattr(source, key_name)
             if key is None:
                 return (None,)
@@ -433,9 +461,7 @@ class ShapeCache:
             return known[1]
         if len(self._directive_variables) >= self.size:
             self._directive_variables.clear()
-        names = tuple(
-            sorted(set(_shape_variables(operation.selection_set, fragments, set(), True)))
-        )
+        names = tuple(sorted(set(_directive_variables(operation.selection_set, fragments, set()))))
         self._directive_variables[id(operation)] = (operation, names)
         return names
 
@@ -444,31 +470,24 @@ def _hashable(value: Any) -> Any:
     return value if isinstance(value, bool | None) else repr(value)
 
 
-def _shape_variables(
-    selection_set: SelectionSetNode | None, fragments: dict[str, Any], seen: set[str], root: bool
+def _directive_variables(
+    selection_set: SelectionSetNode | None, fragments: dict[str, Any], seen: set[str]
 ) -> Iterable[str]:
-    """The variables a shape may depend on: those `@skip`/`@include` (or any directive) read,
-    and those the arguments of fields below the root read (a relation's page, its filter).
-    The root fields' arguments are not among them: shapes start below the root."""
+    """The variables that `@skip`/`@include` (or any directive) read in a selection."""
     if selection_set is None:
         return
     for selection in selection_set.selections:
         for directive in selection.directives or ():
             for argument in directive.arguments:
                 yield from _variables_in(argument.value)
-        if isinstance(selection, FieldNode):
-            if not root:
-                for argument in selection.arguments or ():
-                    yield from _variables_in(argument.value)
-            yield from _shape_variables(selection.selection_set, fragments, seen, False)
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _shape_variables(selection.selection_set, fragments, seen, root)
+        if isinstance(selection, FieldNode | InlineFragmentNode):
+            yield from _directive_variables(selection.selection_set, fragments, seen)
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             if name not in seen and name in fragments:
                 seen.add(name)
-                yield from _shape_variables(
-                    fragments[name].definition.selection_set, fragments, seen, root
+                yield from _directive_variables(
+                    fragments[name].definition.selection_set, fragments, seen
                 )
 
 

@@ -258,6 +258,13 @@ class SuspendSubscriptionInput:
 
 
 @strawberry.input
+class SetSubscriptionAutoRenewInput:
+    id: strawberry.ID
+    auto_renew: bool = strawberry.field(description="On only while the subscription is active.")
+    expected_version: int | None = None
+
+
+@strawberry.input
 class ReactivateSubscriptionInput:
     id: strawberry.ID
     expected_version: int | None = None
@@ -375,6 +382,23 @@ class SubscriptionMutation:
                 info.context.actor,
                 subscription_id=decode_id(input.id, "Subscription", ["id"]),
                 quantity=input.quantity,
+                expected_version=input.expected_version,
+            ),
+        )
+
+    @mutation(
+        Capability.SUBSCRIPTIONS_WRITE,
+        description="Turn renewal at the end of the term on (active subscriptions) or off.",
+    )
+    async def set_subscription_auto_renew(
+        self, info: strawberry.Info, input: SetSubscriptionAutoRenewInput
+    ) -> SubscriptionPayload | None:
+        return await _payload(
+            info,
+            lambda: subscriptions.set_auto_renew(
+                info.context.actor,
+                subscription_id=decode_id(input.id, "Subscription", ["id"]),
+                auto_renew=input.auto_renew,
                 expected_version=input.expected_version,
             ),
         )

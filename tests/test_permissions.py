@@ -161,6 +161,11 @@ MUTATIONS: dict[str, tuple[Capability, str]] = {
         "changeSubscriptionQuantity(input: {id: $subscription, quantity: 12}) "
         "{ subscription { id } userErrors { code } }",
     ),
+    "setSubscriptionAutoRenew": (
+        Capability.SUBSCRIPTIONS_WRITE,
+        "setSubscriptionAutoRenew(input: {id: $subscription, autoRenew: false}) "
+        "{ subscription { id } userErrors { code } }",
+    ),
     "suspendSubscription": (
         Capability.SUBSCRIPTIONS_SUSPEND,
         "suspendSubscription(input: {id: $subscription, reason: NON_PAYMENT}) "

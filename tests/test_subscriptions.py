@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections import namedtuple
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from auth.viewer import Role
 from resolvers import models, subscriptions
+from schema.customers import Customer
 from schema.nodes import to_global_id
+from schema.partners import Partner
+from schema.subscriptions import SUBSCRIPTION_COLUMNS, Subscription
 from tests.conftest import Api, World, counting_statements
 
 CREATE = """
@@ -208,6 +213,7 @@ async def test_every_problem_of_an_order_is_reported_at_once(api: Api, world: Wo
         (["quantity"], "BAD_USER_INPUT"),
         (["unitPrice", "amount"], "BAD_USER_INPUT"),
         (["unitCost", "amount"], "BAD_USER_INPUT"),
+        (["unitCost", "currency"], "BAD_USER_INPUT"),
         (["termDuration"], "BAD_USER_INPUT"),
     ]
     mixed = order(
@@ -673,22 +679,130 @@ async def test_a_page_of_customers_with_their_subscriptions_costs_the_same_state
             assert unread not in page_of_subscriptions
 
 
-WITH_A_RESOLVER = """
-query($at: DateTime!) {
-  customers(first: 5) { nodes { subscriptions(first: 2) { nodes { offerName quantityAt(at: $at) } } } }
+SAMPLES: dict[str, Any] = {
+    "id": 7,
+    "customer_id": 3,
+    "parent_id": None,
+    "provider_id": None,
+    "reseller_id": 2,
+    "unit_price": Decimal("6.5"),
+    "unit_cost": Decimal("4.8"),
+    "currency": "EUR",
+    "suspension_reasons": "FRAUD,NON_PAYMENT",
+    "term_started_at": datetime(2026, 3, 1, tzinfo=UTC),
+    "billing_contact_name": "Ana Silva",
+    "billing_contact_email": "ana@example.com",
+    "billing_contact_phone": None,
+}
+
+
+@pytest.mark.parametrize("object_type", [Subscription, Customer, Partner])
+def test_a_field_made_from_a_row_reads_only_the_columns_it_declares(object_type: Any) -> None:
+    """A compiled shape loads only the declared columns: reading another would fail there."""
+    for name, read in object_type.READS.items():
+        row = namedtuple("Row", read.columns)(*(SAMPLES[column] for column in read.columns))
+        assert read.value(row) is not None or name in ("parent_pk", "provider_pk"), name
+
+
+def test_the_columns_of_a_field_are_its_own_or_declared_and_unknown_otherwise() -> None:
+    assert SUBSCRIPTION_COLUMNS.type_name == "Subscription"
+    assert SUBSCRIPTION_COLUMNS.of("offer_name") == ("offer_name",)
+    assert SUBSCRIPTION_COLUMNS.of("unit_price") == ("unit_price", "currency")
+    assert SUBSCRIPTION_COLUMNS.of("customer_pk") == ("customer_id",)
+    assert SUBSCRIPTION_COLUMNS.of("quantity_at") is None  # no column: the shape reads all
+
+
+async def test_lifting_one_reason_of_a_base_lifts_it_from_its_add_ons_and_keeps_the_others(
+    api: Api, world: World
+) -> None:
+    base = await world.add_subscription("direct")
+    add_on = await world.add_subscription("direct", parent_id=base.id, offer_name="Teams Phone")
+    actor = await world.actor("direct")
+    for reason in (models.SuspensionReason.NON_PAYMENT, models.SuspensionReason.FRAUD):
+        await subscriptions.suspend_subscription(actor, subscription_id=base.id, reason=reason)
+    await subscriptions.lift_suspension(
+        actor, subscription_id=base.id, reasons=[models.SuspensionReason.NON_PAYMENT]
+    )
+    for row in (base, add_on):
+        await row.refresh_from_db()
+        assert (row.status, row.suspension_reasons) == ("SUSPENDED", "FRAUD")
+    await api.data(REACTIVATE, {"input": {"id": gid(base)}}, token=world.admin("direct"))
+    for row in (base, add_on):
+        await row.refresh_from_db()
+        assert (row.status, row.suspension_reasons) == ("ACTIVE", "")
+
+
+async def test_a_cancelled_subscription_has_no_licences_from_then_on(
+    api: Api, world: World, clock: Clock
+) -> None:
+    start = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+    clock.at(start)
+    subscription = await world.add_subscription("direct", quantity=10)
+    clock.at(start + timedelta(days=2))
+    await api.data(CANCEL, {"input": {"id": gid(subscription)}}, token=world.admin("direct"))
+    read = await api.data(READ, {"id": gid(subscription)}, token=world.admin("direct"))
+    assert read["subscription"]["quantity"] == 10  # what was bought, as Partner Center keeps it
+    assert [change["quantity"] for change in read["subscription"]["quantityHistory"]] == [10, 0]
+    for moment, quantity in ((start + timedelta(days=1), 10), (start + timedelta(days=3), 0)):
+        data = await api.data(
+            QUANTITY_AT,
+            {"id": gid(subscription), "at": moment.isoformat()},
+            token=world.admin("direct"),
+        )
+        assert data["subscription"]["quantityAt"] == quantity
+
+
+TWO_CHANGES = """
+mutation($id: ID!) {
+  first: changeSubscriptionQuantity(input: {id: $id, quantity: 12}) {
+    subscription { quantity quantityHistory { quantity } }
+  }
+  second: changeSubscriptionQuantity(input: {id: $id, quantity: 15}) {
+    subscription { quantity quantityHistory { quantity } }
+  }
 }"""
 
 
-async def test_a_field_the_columns_cannot_be_told_of_reads_every_column(
+async def test_each_mutation_of_a_request_reads_what_the_previous_one_wrote(
     api: Api, world: World
 ) -> None:
-    await world.add_subscription("direct", quantity=7)
-    with counting_statements() as statements:
-        data = await api.data(
-            WITH_A_RESOLVER, {"at": "2100-01-01T00:00:00Z"}, token=world.admin("direct")
-        )
-    assert data["customers"]["nodes"][0]["subscriptions"]["nodes"] == [
-        {"offerName": "Microsoft 365 Business Basic", "quantityAt": 7}
+    subscription = await world.add_subscription("direct", quantity=10)
+    data = await api.data(TWO_CHANGES, {"id": gid(subscription)}, token=world.admin("direct"))
+    assert data["first"]["subscription"]["quantityHistory"] == [{"quantity": 10}, {"quantity": 12}]
+    assert data["second"]["subscription"] == {
+        "quantity": 15,
+        "quantityHistory": [{"quantity": 10}, {"quantity": 12}, {"quantity": 15}],
+    }
+
+
+AUTO_RENEW = """
+mutation($input: SetSubscriptionAutoRenewInput!) {
+  setSubscriptionAutoRenew(input: $input) {
+    subscription { autoRenew version }
+    userErrors { field code }
+  }
+}"""
+
+
+async def test_auto_renew_turned_off_by_a_suspension_is_turned_on_again_once_active(
+    api: Api, world: World
+) -> None:
+    subscription = await world.add_subscription("direct")
+    token = world.admin("direct")
+    await api.data(SUSPEND, {"input": {"id": gid(subscription), "reason": "FRAUD"}}, token=token)
+    refused = await api.data(
+        AUTO_RENEW, {"input": {"id": gid(subscription), "autoRenew": True}}, token=token
+    )
+    assert refused["setSubscriptionAutoRenew"]["userErrors"] == [
+        {"field": ["id"], "code": "INVALID_STATE_TRANSITION"}
     ]
-    (page_of_subscriptions,) = [text for text in statements if "total_count FROM" in text]
-    assert "term_ends_at" in page_of_subscriptions
+    await api.data(REACTIVATE, {"input": {"id": gid(subscription)}}, token=token)
+    on = await api.data(
+        AUTO_RENEW,
+        {"input": {"id": gid(subscription), "autoRenew": True, "expectedVersion": 3}},
+        token=token,
+    )
+    assert on["setSubscriptionAutoRenew"] == {
+        "subscription": {"autoRenew": True, "version": 4},
+        "userErrors": [],
+    }
