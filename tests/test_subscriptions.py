@@ -806,3 +806,29 @@ async def test_auto_renew_turned_off_by_a_suspension_is_turned_on_again_once_act
         "subscription": {"autoRenew": True, "version": 4},
         "userErrors": [],
     }
+
+
+async def test_changes_racing_on_one_subscription_apply_one_after_the_other(
+    api: Api, world: World
+) -> None:
+    """On PostgreSQL the row is locked for the change: a suspension and a cancellation sent
+    at once both apply, in some order, and the history of versions has no gap."""
+    subscription = await world.add_subscription("direct")
+    token = world.admin("direct")
+    answers = await asyncio.gather(
+        api.data(SUSPEND, {"input": {"id": gid(subscription), "reason": "FRAUD"}}, token=token),
+        api.data(CANCEL, {"input": {"id": gid(subscription)}}, token=token),
+        api.data(
+            CHANGE_QUANTITY, {"input": {"id": gid(subscription), "quantity": 30}}, token=token
+        ),
+    )
+    await subscription.refresh_from_db()
+    applied = [answer for answer in answers if not next(iter(answer.values()))["userErrors"]]
+    assert subscription.version == 1 + len(applied)
+    versions = await models.ChangeEvent.filter(
+        entity_type="Subscription", entity_id=subscription.id
+    ).values_list("version", flat=True)
+    assert sorted(versions) == list(range(1, subscription.version + 1))
+    # cancelling is possible whatever came first (active or suspended, within the window)
+    assert any("cancelSubscription" in answer for answer in applied)
+    assert subscription.status == "DELETED"
