@@ -55,6 +55,7 @@ from graphql.pyutils import Path, Undefined
 from strawberry.types.arguments import convert_arguments
 
 from schema.guards import is_plain
+from schema.objects import FromRow
 from schema.relations import RELATION, Relation, RowColumns
 
 MAX_INT = 2**31 - 1
@@ -342,7 +343,14 @@ def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -
             "    if type(value) is not own_class and is_type_of(value, None) is not True:"
             " raise Bail"
         )
+    # An object made from a row (`FromRow`): its fields are read from the row here, as its
+    # properties would read them, without a property call per field.
+    origin = object_type.extensions["strawberry-definition"].origin
+    row_reads = origin.READS if isinstance(origin, type) and issubclass(origin, FromRow) else None
     reads, finishes, entries = [], [], []
+    if row_reads is not None:
+        reads.append("        row = value._row")
+    source = "value" if row_reads is None else "row"
     for number, slot in enumerate(slots):
         if slot.constant is not None:
             entries.append(f"{slot.key!r}: {slot.constant!r}")
@@ -351,11 +359,14 @@ def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -
             entries.append(f"{slot.key!r}: read{number}(value, context)")
         else:
             attribute = slot.attribute or ""
-            if attribute.isidentifier() and not keyword.iskeyword(attribute):
-                reads.append(f"        v{number} = value.{attribute}")
+            if row_reads is not None and attribute in row_reads:
+                names[f"derive{number}"] = row_reads[attribute].value
+                reads.append(f"        v{number} = derive{number}(row)")
+            elif attribute.isidentifier() and not keyword.iskeyword(attribute):
+                reads.append(f"        v{number} = {source}.{attribute}")
             else:
                 names[f"name{number}"] = attribute
-                reads.append(f"        v{number} = getattr(value, name{number})")
+                reads.append(f"        v{number} = getattr({source}, name{number})")
             names[f"complete{number}"] = slot.complete
             completing = f"v{number} = complete{number}(v{number}, context)"
             if slot.exact is not None:
