@@ -1,4 +1,5 @@
-"""`partnergraph`: serve, migrate, seed the demo, onboard partners, mint dev tokens."""
+"""`partnergraph`: serve, migrate, seed the demo, onboard partners, end subscription terms,
+mint dev tokens."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
 from typing import Any
 
 from api import database, demo
 from api.settings import Settings, SettingsError
 from auth.viewer import PartnerKind, Role
+from resolvers import subscriptions
 from resolvers.errors import DomainError
 from resolvers.models import Cloud
 from schema.messages import translate
@@ -63,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
         "--cloud", default=Cloud.GLOBAL.value, choices=[cloud.value for cloud in Cloud]
     )
     add.set_defaults(run=_partner_add)
+
+    subscriptions = commands.add_parser("subscriptions", help="subscriptions' lifecycle")
+    subscription_commands = subscriptions.add_subparsers(required=True, metavar="action")
+    end_terms = subscription_commands.add_parser(
+        "end-terms", help="renew, expire or disable the subscriptions whose term has ended"
+    )
+    end_terms.add_argument("--as-of", type=_moment, help="ISO 8601 with offset; default now")
+    end_terms.set_defaults(run=_end_terms)
 
     token = commands.add_parser("token", help="print a signed dev token (HS256 mode only)")
     token.add_argument("--tenant-id", required=True)
@@ -146,6 +157,21 @@ def _seed_demo(settings: Settings, _: argparse.Namespace) -> None:
         f'\nGraphiQL: {url}  (add the header {{"Authorization": "Bearer <token>"}})\n'
         f"Try it:\n  curl -s {url} -H 'content-type: application/json' "
         f"-H 'authorization: Bearer <token>' -d '{{\"query\": \"{EXAMPLE_QUERY}\"}}'\n"
+    )
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the UTC offset too, as in 2026-11-21T09:30:00Z")
+    return moment
+
+
+def _end_terms(settings: Settings, arguments: argparse.Namespace) -> None:
+    ended = _with_database(settings, lambda: subscriptions.end_terms(arguments.as_of))
+    print(
+        f"terms ended: {ended['renewed']} renewed, {ended['expired']} expired, "
+        f"{ended['disabled']} disabled"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -10,7 +11,7 @@ from typing import Any
 
 from tortoise.models import Model
 
-from auth.viewer import Viewer
+from auth.viewer import PartnerKind, Viewer
 from resolvers.models import AuditEvent, ChangeEvent
 from resolvers.pagination import Page, PageRequest, paginate, search_term
 from resolvers.rows import Row, Where
@@ -29,6 +30,25 @@ class Actor:
 
     viewer: Viewer
     request_id: str
+
+
+SYSTEM = "partnergraph"
+
+
+def system_actor(job: str) -> Actor:
+    """The actor of a change partnergraph makes by itself (a term ending), as audit records
+    show it: subject and tenant `partnergraph`, no roles, a request id naming the job run."""
+    viewer = Viewer(
+        user_id=0,
+        sub=SYSTEM,
+        tenant_id=SYSTEM,
+        partner_id=0,
+        partner_kind=PartnerKind.DIRECT_BILL,
+        root_partner_id=0,
+        roles=frozenset(),
+        capabilities=frozenset(),
+    )
+    return Actor(viewer=viewer, request_id=f"{job}-{uuid.uuid4().hex[:12]}")
 
 
 def snapshot(row: Model, fields: tuple[str, ...]) -> dict[str, Any]:

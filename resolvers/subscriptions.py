@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from auth.viewer import Viewer
 from resolvers import idempotency
-from resolvers.audit import Actor, record_change, snapshot
+from resolvers.audit import Actor, record_change, snapshot, system_actor
 from resolvers.customers import get_customer
 from resolvers.errors import (
     BadInput,
@@ -347,6 +348,51 @@ async def set_auto_renew(
         if row.auto_renew != auto_renew:
             await _save(actor, row, "subscription.auto_renew_set", {"auto_renew": auto_renew})
     return row
+
+
+async def end_terms(as_of: datetime | None = None, *, batch: int = 500) -> Counter[str]:
+    """Apply the end of every term due by `as_of` (now), as Partner Center does: an active
+    subscription with auto-renew starts its next term (its cancellation window opens again),
+    one without it expires, and one suspended at the end of its term is disabled and can no
+    longer be reactivated. Each change has its audit record and change event; safe to run
+    again (nothing is due twice). Returns how many were renewed, expired and disabled."""
+    moment = as_of or now()
+    actor = system_actor("end-terms")
+    ended: Counter[str] = Counter()
+    while True:
+        due = (
+            await Subscription.filter(term_ends_at__lte=moment, status__in=(ACTIVE, SUSPENDED))
+            .order_by("id")
+            .limit(batch)
+            .values_list("id", flat=True)
+        )
+        if not due:
+            return ended
+        for pk in due:
+            async with in_transaction():
+                row = await Subscription.filter(id=pk).select_for_update().get()
+                if row.term_ends_at <= moment and row.status in (ACTIVE, SUSPENDED):
+                    ended[await _end_term(actor, row, moment)] += 1
+
+
+async def _end_term(actor: Actor, row: Subscription, moment: datetime) -> str:
+    if row.status == SUSPENDED:
+        await _save(actor, row, "subscription.disabled", {"status": SubscriptionStatus.DISABLED})
+        return "disabled"
+    if not row.auto_renew:
+        await _save(actor, row, "subscription.expired", {"status": SubscriptionStatus.EXPIRED})
+        return "expired"
+    # Terms count from the purchase, so that a 31st stays the 31st where a month has one.
+    months = TERM_MONTHS[row.term_duration]
+    terms = 1
+    while add_months(row.purchased_at, months * terms) <= moment:
+        terms += 1
+    renewed = {
+        "term_started_at": add_months(row.purchased_at, months * (terms - 1)),
+        "term_ends_at": add_months(row.purchased_at, months * terms),
+    }
+    await _save(actor, row, "subscription.renewed", renewed)
+    return "renewed"
 
 
 def _checked_quantity(quantity: int, field: list[str]) -> int:

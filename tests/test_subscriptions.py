@@ -16,7 +16,7 @@ from schema.customers import Customer
 from schema.nodes import to_global_id
 from schema.partners import Partner
 from schema.subscriptions import SUBSCRIPTION_COLUMNS, Subscription
-from tests.conftest import Api, World, counting_statements
+from tests.conftest import Api, World, counting_statements, run_cli
 
 CREATE = """
 mutation($input: CreateSubscriptionInput!) {
@@ -832,3 +832,73 @@ async def test_changes_racing_on_one_subscription_apply_one_after_the_other(
     # cancelling is possible whatever came first (active or suspended, within the window)
     assert any("cancelSubscription" in answer for answer in applied)
     assert subscription.status == "DELETED"
+
+
+async def test_at_the_end_of_its_term_a_subscription_renews_expires_or_is_disabled(
+    api: Api, world: World, clock: Clock
+) -> None:
+    start = datetime(2026, 1, 31, 10, 0, tzinfo=UTC)
+    clock.at(start)
+    renewing = await world.add_subscription("direct", term_duration="P1M")
+    expiring = await world.add_subscription("direct", term_duration="P1M", auto_renew=False)
+    suspended = await world.add_subscription("direct", term_duration="P1M")
+    still_running = await world.add_subscription("direct", term_duration="P1Y")
+    actor = await world.actor("direct")
+    await subscriptions.suspend_subscription(
+        actor, subscription_id=suspended.id, reason=models.SuspensionReason.NON_PAYMENT
+    )
+    february_end = datetime(2026, 2, 28, 10, 0, tzinfo=UTC)  # January 31st plus a month
+    ended = await subscriptions.end_terms(february_end)
+    assert ended == {"renewed": 1, "expired": 1, "disabled": 1}
+    assert await subscriptions.end_terms(february_end) == {}  # nothing is due twice
+    for row in (renewing, expiring, suspended, still_running):
+        await row.refresh_from_db()
+    assert (renewing.status, renewing.term_started_at, renewing.term_ends_at) == (
+        "ACTIVE",
+        february_end,
+        datetime(2026, 3, 31, 10, 0, tzinfo=UTC),  # the 31st again: terms count from purchase
+    )
+    assert expiring.status == "EXPIRED"
+    assert (suspended.status, suspended.suspension_reasons) == ("DISABLED", "NON_PAYMENT")
+    assert (still_running.status, still_running.version) == ("ACTIVE", 1)
+    token = world.admin("direct")
+    clock.at(february_end + timedelta(days=3))  # within the renewed term's cancellation window
+    cancelled = await api.data(CANCEL, {"input": {"id": gid(renewing)}}, token=token)
+    assert cancelled["cancelSubscription"]["subscription"]["status"] == "DELETED"
+    refused = await api.data(REACTIVATE, {"input": {"id": gid(suspended)}}, token=token)
+    assert refused["reactivateSubscription"]["userErrors"][0]["code"] == "INVALID_STATE_TRANSITION"
+    audit = await models.AuditEvent.filter(actor_sub="partnergraph").values_list(
+        "action", flat=True
+    )
+    assert sorted(audit) == [
+        "subscription.disabled",
+        "subscription.expired",
+        "subscription.renewed",
+    ]
+
+
+async def test_terms_missed_for_months_renew_to_the_term_running_now(
+    world: World, clock: Clock
+) -> None:
+    start = datetime(2026, 1, 15, tzinfo=UTC)
+    clock.at(start)
+    subscription = await world.add_subscription("direct", term_duration="P1M")
+    assert await subscriptions.end_terms(datetime(2026, 4, 20, tzinfo=UTC)) == {"renewed": 1}
+    await subscription.refresh_from_db()
+    assert (subscription.term_started_at, subscription.term_ends_at) == (
+        datetime(2026, 4, 15, tzinfo=UTC),
+        datetime(2026, 5, 15, tzinfo=UTC),
+    )
+
+
+async def test_the_command_line_ends_the_terms_due(world: World) -> None:
+    subscription = await world.add_subscription("direct", term_duration="P1M")
+    as_of = (datetime.now(UTC) + timedelta(days=40)).isoformat()
+    environment = {"PARTNERGRAPH_DATABASE_URL": world.settings.database_url}
+    result = run_cli(environment, "subscriptions", "end-terms", "--as-of", as_of)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "terms ended: 1 renewed, 0 expired, 0 disabled"
+    await subscription.refresh_from_db()
+    assert subscription.version == 2
+    again = run_cli(environment, "subscriptions", "end-terms", "--as-of", as_of)
+    assert again.stdout.strip() == "terms ended: 0 renewed, 0 expired, 0 disabled"
