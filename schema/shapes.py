@@ -41,11 +41,8 @@ from graphql import (
     GraphQLOutputType,
     GraphQLString,
     InlineFragmentNode,
-    ListValueNode,
-    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValueNode,
     VariableNode,
     get_argument_values,
     is_leaf_type,
@@ -490,7 +487,8 @@ def _directive_variables(
     for selection in selection_set.selections:
         for directive in selection.directives or ():
             for argument in directive.arguments:
-                yield from _variables_in(argument.value)
+                if isinstance(argument.value, VariableNode):
+                    yield argument.value.name.value
         if isinstance(selection, FieldNode | InlineFragmentNode):
             yield from _directive_variables(selection.selection_set, fragments, seen)
         elif isinstance(selection, FragmentSpreadNode):
@@ -500,14 +498,3 @@ def _directive_variables(
                 yield from _directive_variables(
                     fragments[name].definition.selection_set, fragments, seen
                 )
-
-
-def _variables_in(value: ValueNode) -> Iterable[str]:
-    if isinstance(value, VariableNode):
-        yield value.name.value
-    elif isinstance(value, ListValueNode):
-        for item in value.values:
-            yield from _variables_in(item)
-    elif isinstance(value, ObjectValueNode):
-        for entry in value.fields:
-            yield from _variables_in(entry.value)

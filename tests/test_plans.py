@@ -266,6 +266,7 @@ class BrokenQuery:
         return [
             Item(name="big", count=2**40, tag=None, colour=None, secret=None),
             Item(name="word", count="seven", tag=3, colour="blue", secret=None),  # type: ignore[arg-type]
+            Item(name="list", count=3, tag=None, colour=["red"], secret=None),  # type: ignore[arg-type]
         ]
 
     @field(Capability.VIEWER, description="rows with nullable members")
@@ -400,7 +401,7 @@ async def test_broken_data_is_reported_identically_by_both_executors(world: Worl
         "items": None,
         "item": None,
         "loose": [{"name": "ok", "tag": None}, None],
-        "odd": [None, None],
+        "odd": [None, None, {"count": 3, "tag": None, "colour": None}],
     }
     assert len(general["errors"]) >= 4
 
