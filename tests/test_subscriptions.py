@@ -902,3 +902,17 @@ async def test_the_command_line_ends_the_terms_due(world: World) -> None:
     assert subscription.version == 2
     again = run_cli(environment, "subscriptions", "end-terms", "--as-of", as_of)
     assert again.stdout.strip() == "terms ended: 0 renewed, 0 expired, 0 disabled"
+
+
+async def test_a_retried_order_with_the_same_amount_written_otherwise_is_the_same_order(
+    api: Api, world: World
+) -> None:
+    first = order(world, idempotencyKey="order-9", unitPrice={"amount": "6.5", "currency": "EUR"})
+    again = {**first, "unitPrice": {"amount": "6.50", "currency": "eur"}}
+    answers = [
+        await api.data(CREATE, {"input": given}, token=world.admin("direct"))
+        for given in (first, again)
+    ]
+    assert [answer["createSubscription"]["userErrors"] for answer in answers] == [[], []]
+    ids = {answer["createSubscription"]["subscription"]["id"] for answer in answers}
+    assert len(ids) == 1
