@@ -123,6 +123,13 @@ for _name, _make in (("nodes", _nodes), ("edges", _edges), ("page_info", _page_i
 Connection.count = property(attrgetter("_page.count"))  # type: ignore[assignment]
 
 
+def _made_by_connection_only(*_: Any, **__: Any) -> None:
+    raise TypeError("a Connection is made from a page: use connection(page, convert)")
+
+
+Connection.__init__ = _made_by_connection_only  # type: ignore[method-assign]
+
+
 def connection(page: Page[Any], convert: Callable[[Any], NodeT]) -> Connection[NodeT]:
     made: Connection[NodeT] = Connection.__new__(Connection)
     made._page, made._convert = page, convert  # type: ignore[attr-defined]
