@@ -23,7 +23,8 @@ from __future__ import annotations
 import keyword
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from graphql import (
@@ -39,6 +40,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     GraphQLString,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -226,10 +228,33 @@ class ShapeCompiler:
                 fetches.append(Fetch(None, relation, compiled.fetches, arguments))
             else:
                 attribute = definition.python_name
-                slots.append(Slot(key, attribute, compiled.complete, _exact(field_def.type)))  # type: ignore[union-attr]
+                slot = Slot(key, attribute, compiled.complete, _exact(field_def.type))  # type: ignore[union-attr]
+                slots.append(replace(slot, direct=self.direct(field_def.type)))  # type: ignore[union-attr]
                 if compiled.fetches:
                     fetches.append(Fetch(attribute, None, compiled.fetches))
         return Compiled(_object(object_type, slots, nullable), tuple(fetches))
+
+    def direct(self, graphql_type: GraphQLOutputType) -> tuple[type, Callable[[Any], Any]] | None:
+        """For an enum, or a custom scalar whose output is `str` or `isoformat`: the Python
+        type whose values it outputs with one call, as its coercion would."""
+        leaf = graphql_type.of_type if isinstance(graphql_type, GraphQLNonNull) else graphql_type
+        if isinstance(leaf, GraphQLEnumType):
+            wrapped, names = getattr(leaf, "wrapped_cls", None), _enum_names(leaf)
+            if wrapped is not None and names is not None and len(names) == len(wrapped):
+                return wrapped, names.__getitem__
+            return None
+        if isinstance(leaf, GraphQLScalarType) and leaf.serialize in SAFE_OUTPUTS:
+            python_type = self._scalar_types().get(leaf.name)
+            return (python_type, leaf.serialize) if python_type is not None else None
+        return None
+
+    def _scalar_types(self) -> dict[str, type]:
+        """The Python type of each custom scalar, as the schema maps them."""
+        scalar_map = self.executor.schema._strawberry_schema.config.scalar_map
+        return {
+            getattr(scalar, "_scalar_definition", scalar).name: python_type
+            for python_type, scalar in scalar_map.items()
+        }
 
     def columns(
         self, graphql_type: GraphQLOutputType, details: FieldDetailsList, spec: RowColumns | None
@@ -281,6 +306,12 @@ class Slot:
     exact: str | None = None  # a Python test of `{}` that makes completing unnecessary
     reader: Completer | None = None
     constant: str | None = None
+    # (a Python type, its output): a value of exactly that type is output by that call alone
+    direct: tuple[type, Callable[[Any], Any]] | None = None
+
+
+# Outputs that take any value of their type and never fail nor give None.
+SAFE_OUTPUTS = (str, datetime.isoformat)
 
 
 def _exact(graphql_type: GraphQLOutputType) -> str | None:
@@ -366,7 +397,13 @@ def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -
                 reads.append(f"        v{number} = getattr({source}, name{number})")
             names[f"complete{number}"] = slot.complete
             completing = f"v{number} = complete{number}(v{number}, context)"
-            if slot.exact is not None:
+            if slot.direct is not None:
+                names[f"kind{number}"], names[f"output{number}"] = slot.direct
+                finishes.append(
+                    f"    v{number} = output{number}(v{number})"
+                    f" if type(v{number}) is kind{number} else complete{number}(v{number}, context)"
+                )
+            elif slot.exact is not None:
                 test = slot.exact.replace("{}", f"v{number}")
                 finishes.append(f"    if not ({test}): {completing}")
             else:
