@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -102,6 +103,34 @@ def _known(total: int) -> Callable[[], Awaitable[int]]:
     return partial(_total, total)
 
 
+def _totals_once(
+    where: Where, parent: str, parents: Sequence[int]
+) -> Callable[[int], Awaitable[int]]:
+    """A parent's total among `parents`: all counted by one statement, the first time one
+    is asked for."""
+    counting: asyncio.Task[dict[int, int]] | None = None
+
+    async def count_all() -> dict[int, int]:
+        model = where.model
+        counted = where.copy().one_of(parent, list(parents))
+        group = counted.column(parent)
+        statement = (
+            f"SELECT {group}, COUNT(*) FROM {model._meta.db_table}{counted.sql()} "  # noqa: S608
+            f"GROUP BY {group}"
+        )
+        return {
+            owner: int(total) for owner, total in await select(model, statement, *counted.values)
+        }
+
+    async def total(owner: int) -> int:
+        nonlocal counting
+        if counting is None:
+            counting = asyncio.ensure_future(count_all())
+        return (await counting).get(owner, 0)
+
+    return total
+
+
 async def pages_by_parent(
     where: Where,
     parent: str,
@@ -154,14 +183,14 @@ async def pages_by_parent(
             pages[owner] = Page(rows, request.before is not None, more, count)
         else:
             pages[owner] = Page(rows, more, request.after is not None, count)
-    for owner in parents:
-        if owner in pages:
-            continue
-        if not bounds:  # the parent has no rows
+    # Parents with no rows past the cursor: their totals, if asked for, in one statement.
+    past_the_end = [owner for owner in parents if owner not in pages]
+    totals = _totals_once(where, parent, past_the_end) if bounds else None
+    for owner in past_the_end:
+        if totals is None:  # no cursor: the parent has no rows
             pages[owner] = Page([], False, False, _known(0))
             continue
-        # none past the cursor: the list's total is counted only if it is asked for
-        count = partial(count_rows, where.copy().equal(**{parent: owner}))
+        count = partial(totals, owner)
         if backwards:
             pages[owner] = Page([], request.before is not None, False, count)
         else:

@@ -237,16 +237,15 @@ async def _suspend(actor: Actor, row: Subscription, reason: SuspensionReason) ->
     await _save(actor, row, "subscription.suspended", {**values, "auto_renew": False})
 
 
-async def _lift(actor: Actor, row: Subscription, lifted: Sequence[SuspensionReason]) -> bool:
+async def _lift(actor: Actor, row: Subscription, lifted: Sequence[SuspensionReason]) -> None:
     """Remove `lifted` from the row's suspension reasons; active again when none is left."""
     reasons = reasons_of(row)
     remaining = [reason for reason in reasons if reason not in lifted]
     if remaining == reasons:
-        return False
+        return
     status = SUSPENDED if remaining else ACTIVE
     action = "subscription.suspension_lifted" if remaining else "subscription.reactivated"
     await _save(actor, row, action, {"status": status, "suspension_reasons": _joined(remaining)})
-    return True
 
 
 async def suspend_subscription(
@@ -356,18 +355,23 @@ async def end_terms(as_of: datetime | None = None, *, batch: int = 500) -> Count
     one without it expires, and one suspended at the end of its term is disabled and can no
     longer be reactivated. Each change has its audit record and change event; safe to run
     again (nothing is due twice). Returns how many were renewed, expired and disabled."""
-    moment = as_of or now()
+    # in UTC, as the column holds it: SQLite compares the text of datetimes
+    moment = (as_of or now()).astimezone(UTC)
     actor = system_actor("end-terms")
     ended: Counter[str] = Counter()
+    after = 0
     while True:
         due = (
-            await Subscription.filter(term_ends_at__lte=moment, status__in=(ACTIVE, SUSPENDED))
+            await Subscription.filter(
+                id__gt=after, term_ends_at__lte=moment, status__in=(ACTIVE, SUSPENDED)
+            )
             .order_by("id")
             .limit(batch)
             .values_list("id", flat=True)
         )
         if not due:
             return ended
+        after = due[-1]
         for pk in due:
             async with in_transaction():
                 row = await Subscription.filter(id=pk).select_for_update().get()

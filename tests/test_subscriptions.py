@@ -14,6 +14,7 @@ from auth.viewer import Role
 from resolvers import models, subscriptions
 from schema.customers import Customer
 from schema.nodes import to_global_id
+from schema.pagination import encode_cursor
 from schema.partners import Partner
 from schema.subscriptions import SUBSCRIPTION_COLUMNS, Subscription
 from tests.conftest import Api, World, counting_statements, run_cli
@@ -884,6 +885,9 @@ async def test_terms_missed_for_months_renew_to_the_term_running_now(
     clock.at(start)
     subscription = await world.add_subscription("direct", term_duration="P1M")
     assert await subscriptions.end_terms(datetime(2026, 4, 20, tzinfo=UTC)) == {"renewed": 1}
+    # a moment given with another offset means the same moment (SQLite compares text)
+    in_lisbon_summer = datetime.fromisoformat("2026-05-15T00:30:00+01:00")  # 23:30 UTC, 14th
+    assert await subscriptions.end_terms(in_lisbon_summer) == {}
     await subscription.refresh_from_db()
     assert (subscription.term_started_at, subscription.term_ends_at) == (
         datetime(2026, 4, 15, tzinfo=UTC),
@@ -916,3 +920,34 @@ async def test_a_retried_order_with_the_same_amount_written_otherwise_is_the_sam
     assert [answer["createSubscription"]["userErrors"] for answer in answers] == [[], []]
     ids = {answer["createSubscription"]["subscription"]["id"] for answer in answers}
     assert len(ids) == 1
+
+
+PAST_THE_END = """
+query($first: Int!, $after: String) {
+  customers(first: $first) {
+    nodes { subscriptions(first: 2, after: $after) { totalCount nodes { id } } }
+  }
+}"""
+
+
+async def test_totals_of_pages_past_the_end_are_counted_in_one_statement(
+    api: Api, world: World
+) -> None:
+    for index, quantity in ((0, 1), (0, 2), (1, 3)):
+        await world.add_subscription("direct", index, quantity=quantity)
+    for number in range(4):
+        await world.add_customer("direct", f"Extra {number}")
+        await world.add_subscription("direct", 2 + number)
+    token = world.admin("direct")
+    beyond = encode_cursor(1_000_000)
+    await api.data(PAST_THE_END, {"first": 1, "after": beyond}, token=token)
+    counts = {}
+    for size in (2, 6):
+        with counting_statements() as statements:
+            data = await api.data(PAST_THE_END, {"first": size, "after": beyond}, token=token)
+        pages = [node["subscriptions"] for node in data["customers"]["nodes"]]
+        assert all(page["nodes"] == [] for page in pages)
+        assert [page["totalCount"] for page in pages] == [2, 1, 1, 1, 1, 1][:size]
+        counts[size] = len(statements)
+    # the directory entry, the customers, their pages, then one count for all of them
+    assert counts == {2: 4, 6: 4}
