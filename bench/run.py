@@ -313,7 +313,12 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=4, help="alternations of ours and the floor")
     parser.add_argument("--soak", type=int, default=0, help="minutes of customer pages after")
-    parser.add_argument("--only", action="append", help="measure only this operation")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[query.name for query in queries(customers=0)],
+        help="measure only this operation (repeatable)",
+    )
     args = parser.parse_args()
     backends = args.backend or ["sqlite", "postgres"]
     if (os.cpu_count() or 1) > 1:

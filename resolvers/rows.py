@@ -79,6 +79,12 @@ class Where:
         return self.add(f"({alternatives})", *(containing(text) for _ in names))
 
     def one_of(self, name: str, values: Sequence[Any]) -> Where:
+        """The column holds one of `values`: on PostgreSQL one array parameter, so that the
+        statement is the same for any number of values (prepared once, planned once)."""
+        if self.model._meta.db.capabilities.dialect == "postgres":
+            self.clauses.append(f"{self.column(name)} = ANY({{}})")
+            self.values.append([_parameter(value) for value in values])
+            return self
         marks = ", ".join("{}" for _ in values)
         return self.add(f"{self.column(name)} IN ({marks})", *values)
 

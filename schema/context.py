@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Any
@@ -9,23 +10,46 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from auth.viewer import Viewer
-from resolvers import customers, partners, subscriptions, users
 from resolvers.audit import Actor
+from resolvers.customers import customers_by_id
+from resolvers.partners import partners_by_id
+from resolvers.subscriptions import (
+    customer_subscription_pages,
+    quantity_histories,
+    subscriptions_by_id,
+)
+from resolvers.users import users_by_id
+
+
+class _Loader:
+    """A DataLoader of `Loaders` over `batch`, made when a request first uses it."""
+
+    def __init__(self, batch: Callable[..., Any]) -> None:
+        self.batch = batch
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, loaders: Loaders | None, owner: type | None = None) -> Any:
+        if loaders is None:
+            return self
+        made = loaders.__dict__[self.name] = DataLoader(partial(self.batch, loaders.viewer))
+        return made
 
 
 class Loaders:
-    """One DataLoader per relation, created per request and bound to its viewer, so that
-    every row a loader returns is already scoped to what the viewer may see."""
+    """One DataLoader per relation, made per request (when first used) and bound to its
+    viewer, so that every row a loader returns is already scoped to what the viewer may see."""
+
+    customers = _Loader(customers_by_id)
+    partners = _Loader(partners_by_id)
+    users = _Loader(users_by_id)
+    subscriptions = _Loader(subscriptions_by_id)
+    customer_subscriptions = _Loader(customer_subscription_pages)
+    quantity_histories = _Loader(quantity_histories)
 
     def __init__(self, viewer: Viewer) -> None:
-        self.customers = DataLoader(partial(customers.customers_by_id, viewer))
-        self.partners = DataLoader(partial(partners.partners_by_id, viewer))
-        self.users = DataLoader(partial(users.users_by_id, viewer))
-        self.subscriptions = DataLoader(partial(subscriptions.subscriptions_by_id, viewer))
-        self.customer_subscriptions = DataLoader(
-            partial(subscriptions.customer_subscription_pages, viewer)
-        )
-        self.quantity_histories = DataLoader(partial(subscriptions.quantity_histories, viewer))
+        self.viewer = viewer
 
 
 @dataclass
