@@ -167,6 +167,9 @@ class Engine:
         )
         if isawaitable(result):
             result = await result
+        # graphql-core's executor refers to itself (its resolve-info helpers are its bound
+        # methods), so it only goes with the garbage collector; what it loaded goes now.
+        context.forget_loaded()
         errors = [
             format_error(error, context.language, context.request_id)
             for error in result.errors or ()

@@ -97,7 +97,6 @@ class PlannedExecutor(GuardedExecutor):
         super().__init__(*args, **kwargs)
         self._plans = IdentityCache()
         self._fetches = IdentityCache()
-        self._compiler = ShapeCompiler(self)
         self._shapes: dict[Any, Compiled | None] | None = None
 
     # -- whole subtrees compiled into shapes, shared across requests -----------------------
@@ -112,10 +111,13 @@ class PlannedExecutor(GuardedExecutor):
         key = shape_key(path, f"{kind}:{graphql_type}")
         if key in self._shapes:
             return self._shapes[key]
+        # A compiler for this miss only: kept in the executor, it would make a reference
+        # cycle that holds the whole request's rows until the garbage collector runs.
+        compiler = ShapeCompiler(self)
         if kind == "items":
-            compiled = self._compiler.value(graphql_type, details)
+            compiled = compiler.value(graphql_type, details)
         else:
-            compiled = self._compiler.object(graphql_type, details, nullable=False)  # type: ignore[arg-type]
+            compiled = compiler.object(graphql_type, details, nullable=False)  # type: ignore[arg-type]
         self._shapes[key] = compiled
         return compiled
 
