@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 
 import strawberry
 
@@ -22,12 +21,21 @@ class Money:
 
     @classmethod
     def of(cls, amount: Decimal | str | None, currency: str) -> Money | None:
-        return None if amount is None else _money(cls, amount, currency)
+        """The Money of a stored amount; the same object for the same amount and currency
+        (prices repeat from row to row, and a Money is never changed)."""
+        if amount is None:
+            return None
+        key = (amount, currency)
+        made = _MADE.get(key)
+        if made is None:
+            if len(_MADE) >= MADE_KEPT:
+                _MADE.clear()
+            made = _MADE[key] = cls(amount=shown(Decimal(amount), currency), currency=currency)
+        return made
 
 
-@lru_cache(maxsize=4096)  # prices repeat from row to row; a Money is never changed
-def _money(cls: type[Money], amount: Decimal | str, currency: str) -> Money:
-    return cls(amount=shown(Decimal(amount), currency), currency=currency)
+MADE_KEPT = 4096
+_MADE: dict[tuple[Decimal | str, str], Money] = {}
 
 
 @strawberry.input(description="An amount of money: a decimal string and its ISO 4217 currency.")

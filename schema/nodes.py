@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from binascii import b2a_base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,9 +50,9 @@ URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
-    """Base64url of `Type:pk`, unpadded."""
-    encoded = binascii.b2a_base64(f"{type_name}:{pk}".encode(), newline=False)
-    return strawberry.ID(encoded.translate(URL_SAFE).decode().rstrip("="))
+    """Base64url of `Type:pk`, unpadded. (A page makes hundreds: written for speed.)"""
+    encoded = b2a_base64(b"%s:%d" % (type_name.encode(), pk), newline=False)
+    return encoded.translate(URL_SAFE).rstrip(b"=").decode()  # type: ignore[return-value]
 
 
 def from_global_id(value: str, expected: str | None = None) -> tuple[str, int]:
