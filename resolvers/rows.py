@@ -36,6 +36,8 @@ NATIVE = (
     fields.CharField,
     fields.TextField,
 )
+# And those asyncpg does too: `timestamptz` as a datetime in UTC, booleans, numerics.
+NATIVE_ON_POSTGRES = (fields.DatetimeField, fields.BooleanField, fields.DecimalField)
 
 
 # A text column containing a value in any case, as Tortoise's `icontains` writes it.
@@ -162,39 +164,40 @@ def as_rows(model: type[Model], records: Sequence[Any]) -> list[Row]:
     select read as None."""
     if not records:
         return []
-    row_type, conversions, missing = _layout(model, tuple(records[0].keys()))
-    if not conversions:
-        return [row_type._make((*record, *missing)) for record in records]
-    result = []
-    for record in records:
-        values = [*record, *missing]
-        for index, convert in conversions:
-            value = values[index]
-            if value is not None:
-                values[index] = convert(value)
-        result.append(row_type._make(values))
-    return result
+    return _row_maker(model, tuple(records[0].keys()))(records)
 
 
 @cache
-def _layout(
+def _row_maker(
     model: type[Model], columns: tuple[str, ...]
-) -> tuple[type, tuple[tuple[int, Callable[[Any], Any]], ...], tuple[None, ...]]:
-    """The row type of these columns of `model` and of those not selected, the conversion of
-    each column needing one, and the values of those not selected."""
+) -> Callable[[Sequence[Any]], list[Row]]:
+    """The function making rows of `model` from records of these columns, generated once
+    per model and columns: each value read by position, converted only where its column
+    needs it, the columns not selected None."""
     names = model._meta.fields_db_projection_reverse
-    conversions = []
-    for index, column in enumerate(columns):
-        if column not in names:  # a computed column, such as a window function's: as it is
-            continue
-        field = model._meta.fields_map[names[column]]
-        if type(field) in NATIVE:
-            continue
-        conversions.append((index, _conversion(field)))
     selected = [names.get(column, column) for column in columns]
     left_out = [name for name in model._meta.fields_db_projection if name not in selected]
-    row_type = namedtuple(f"{model.__name__}Row", selected + left_out)
-    return row_type, tuple(conversions), (None,) * len(left_out)
+    namespace: dict[str, Any] = {
+        "new": tuple.__new__,
+        "Row": namedtuple(f"{model.__name__}Row", selected + left_out),
+    }
+    postgres = model._meta.db.capabilities.dialect == "postgres"
+    values = []
+    for index, column in enumerate(columns):
+        field = model._meta.fields_map.get(names.get(column, ""))
+        if (
+            field is None  # a computed column, such as a window's: as it is
+            or type(field) in NATIVE
+            or (postgres and isinstance(field, NATIVE_ON_POSTGRES))
+        ):
+            values.append(f"r[{index}]")
+            continue
+        namespace[f"convert{index}"] = _conversion(field)
+        values.append(f"(None if r[{index}] is None else convert{index}(r[{index}]))")
+    values += ["None"] * len(left_out)
+    source = f"def make(records):\n    return [new(Row, ({', '.join(values)},)) for r in records]"
+    exec(source, namespace)  # noqa: S102 - positions and generated names only
+    return namespace["make"]
 
 
 def _conversion(field: fields.Field) -> Callable[[Any], Any]:
