@@ -25,7 +25,7 @@ class Money:
         (prices repeat from row to row, and a Money is never changed)."""
         if amount is None:
             return None
-        key = (amount, currency)
+        key = (str(amount), currency)  # hashing a Decimal costs ten times its text's
         made = _MADE.get(key)
         if made is None:
             if len(_MADE) >= MADE_KEPT:
@@ -35,7 +35,7 @@ class Money:
 
 
 MADE_KEPT = 4096
-_MADE: dict[tuple[Decimal | str, str], Money] = {}
+_MADE: dict[tuple[str, str], Money] = {}
 
 
 @strawberry.input(description="An amount of money: a decimal string and its ISO 4217 currency.")
