@@ -229,7 +229,8 @@ def _refused(row: Subscription) -> InvalidStateTransition:
     return InvalidStateTransition("subscription.transition", field=["id"], status=row.status.value)
 
 
-async def _suspend(actor: Actor, row: Subscription, reason: SuspensionReason) -> None:
+async def add_suspension(actor: Actor, row: Subscription, reason: SuspensionReason) -> None:
+    """Suspend the row for `reason` too (auto-renew goes off); nothing if it already is."""
     reasons = reasons_of(row)
     if reason in reasons:
         return
@@ -237,7 +238,7 @@ async def _suspend(actor: Actor, row: Subscription, reason: SuspensionReason) ->
     await _save(actor, row, "subscription.suspended", {**values, "auto_renew": False})
 
 
-async def _lift(actor: Actor, row: Subscription, lifted: Sequence[SuspensionReason]) -> None:
+async def lift_reasons(actor: Actor, row: Subscription, lifted: Sequence[SuspensionReason]) -> None:
     """Remove `lifted` from the row's suspension reasons; active again when none is left."""
     reasons = reasons_of(row)
     remaining = [reason for reason in reasons if reason not in lifted]
@@ -261,10 +262,10 @@ async def suspend_subscription(
         row = await _for_update(actor.viewer, subscription_id, expected_version)
         if row.status not in (ACTIVE, SUSPENDED):
             raise _refused(row)
-        await _suspend(actor, row, reason)
+        await add_suspension(actor, row, reason)
         for add_on in await _add_ons(row):
             if add_on.status in (ACTIVE, SUSPENDED):
-                await _suspend(actor, add_on, reason)
+                await add_suspension(actor, add_on, reason)
     return row
 
 
@@ -297,11 +298,11 @@ async def lift_suspension(
             if base.status != ACTIVE:
                 raise InvalidStateTransition("subscription.base_suspended", field=["id"])
         lifted = reasons_of(row) if reasons is None else list(reasons)
-        await _lift(actor, row, lifted)
+        await lift_reasons(actor, row, lifted)
         # an add-on keeps the reasons not lifted, its own included
         for add_on in await _add_ons(row):
             if add_on.status == SUSPENDED and moment < add_on.term_ends_at:
-                await _lift(actor, add_on, lifted)
+                await lift_reasons(actor, add_on, lifted)
     return row
 
 

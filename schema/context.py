@@ -11,6 +11,16 @@ from strawberry.dataloader import DataLoader
 
 from auth.viewer import Viewer
 from resolvers.audit import Actor
+from resolvers.billing import (
+    billing_summaries,
+    disputes_by_id,
+    invoice_disputes,
+    invoice_lines,
+    invoice_payments,
+    invoices_by_id,
+    payments_by_id,
+)
+from resolvers.collections import policies_by_seller
 from resolvers.customers import customers_by_id
 from resolvers.partners import partners_by_id
 from resolvers.subscriptions import (
@@ -47,6 +57,14 @@ class Loaders:
     subscriptions = _Loader(subscriptions_by_id)
     customer_subscriptions = _Loader(customer_subscription_pages)
     quantity_histories = _Loader(quantity_histories)
+    invoices = _Loader(invoices_by_id)
+    payments = _Loader(payments_by_id)
+    disputes = _Loader(disputes_by_id)
+    invoice_lines = _Loader(invoice_lines)
+    invoice_payments = _Loader(invoice_payments)
+    invoice_disputes = _Loader(invoice_disputes)
+    billing_summaries = _Loader(billing_summaries)
+    collections_policies = _Loader(policies_by_seller)
 
     def __init__(self, viewer: Viewer) -> None:
         self.viewer = viewer

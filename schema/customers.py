@@ -13,6 +13,7 @@ from auth.permissions import Capability
 from resolvers import customers, models
 from resolvers.customers import Contact
 from resolvers.errors import NotFound
+from schema.billing import BillingRelationship, billing_of
 from schema.errors import UserError, attempt
 from schema.guards import field, mutation
 from schema.nodes import Node, decode_id, node_type, to_global_id
@@ -113,6 +114,13 @@ class Customer(Node, FromRow):
         return SUBSCRIPTIONS.resolve(
             info, self, first=first, after=after, last=last, before=before, status=status
         )
+
+    @field(
+        Capability.BILLING_READ,
+        description="Who bills it, on what terms, and its standing, balance and days past due.",
+    )
+    async def billing(self, info: strawberry.Info) -> BillingRelationship | None:
+        return await billing_of(info, self)
 
 
 @strawberry.input(description="Narrow the customer list; all given filters apply.")

@@ -78,6 +78,9 @@ NOT_FOUND_KEYS = {
     "Partner": "partner.not_found",
     "User": "user.not_found",
     "Subscription": "subscription.not_found",
+    "Invoice": "invoice.not_found",
+    "Payment": "payment.not_found",
+    "BillingDispute": "dispute.not_found",
 }
 
 

@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.audit import AuditQuery
+from schema.billing import BillingMutation, BillingQuery
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.nodes import NodeQuery
 from schema.partners import PartnerQuery
@@ -29,13 +30,15 @@ Query = merge_types(
         NodeQuery,
         CustomerQuery,
         SubscriptionQuery,
+        BillingQuery,
         ResellerQuery,
         UserQuery,
         AuditQuery,
     ),
 )
 Mutation = merge_types(
-    "Mutation", (CustomerMutation, SubscriptionMutation, ResellerMutation, UserMutation)
+    "Mutation",
+    (CustomerMutation, SubscriptionMutation, BillingMutation, ResellerMutation, UserMutation),
 )
 
 schema = strawberry.Schema(

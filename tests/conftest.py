@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ from api import database
 from api.app import create_app, token_verifier
 from api.settings import Settings
 from auth.viewer import PartnerKind, Role
-from resolvers import models
+from resolvers import models, subscriptions
 from resolvers.audit import Actor
+from resolvers.billing import NewInvoice, NewLine, currency_for_country, issue_invoice
 from resolvers.customers import Contact, create_customer
 from resolvers.partners import add_partner
 from resolvers.subscriptions import NewSubscription, create_subscription, suspend_subscription
@@ -239,6 +241,29 @@ class World:
             **overrides,
         }
         return await create_subscription(await self.actor(owner), NewSubscription(**values))
+
+    async def add_invoice(
+        self,
+        owner: str,
+        index: int = 0,
+        *,
+        lines: tuple[tuple[str, str], ...] = (("10", "6.00"),),
+        due_in_days: int = 30,
+        currency: str | None = None,
+    ) -> models.Invoice:
+        """An invoice issued now to the owner's customer number `index`, in its billing
+        currency, with lines of (quantity, unit price)."""
+        customer = self.customers[owner][index]
+        order = NewInvoice(
+            customer_id=customer.id,
+            currency=currency or currency_for_country(customer.country),
+            due_date=(subscriptions.now() + timedelta(days=due_in_days)).date(),
+            lines=[
+                NewLine(description=f"Line {number}", quantity=quantity, unit_price=price)
+                for number, (quantity, price) in enumerate(lines, start=1)
+            ],
+        )
+        return await issue_invoice(await self.actor(owner), order)
 
     async def add_subscription_set(self) -> None:
         """Subscriptions of every kind: a base with an add-on, one suspended for two reasons,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from graphql import GraphQLNonNull
 from auth.permissions import GRANTS, PUBLIC_CAPABILITIES, Capability, capabilities_of
 from auth.viewer import Role
 from resolvers import models
+from resolvers.billing import open_dispute
+from resolvers.collections import PolicyOrder, set_policy
 from resolvers.subscriptions import suspend_subscription
 from schema.guards import GuardedExecutor, capability_of, is_governed
 from schema.nodes import to_global_id
@@ -131,6 +134,9 @@ ROOT_FIELDS: dict[str, tuple[Capability, str]] = {
     "resellers": (Capability.RESELLERS_READ, "resellers(first: 1) { totalCount }"),
     "users": (Capability.USERS_READ, "users(first: 1) { totalCount }"),
     "auditEvents": (Capability.AUDIT_READ, "auditEvents(first: 1) { totalCount }"),
+    "invoices": (Capability.BILLING_READ, "invoices(first: 1) { totalCount }"),
+    "invoice": (Capability.BILLING_READ, "invoice(id: $invoice) { id }"),
+    "collectionsPolicy": (Capability.BILLING_READ, "collectionsPolicy { version }"),
 }
 LOOKED_UP = {"node": Capability.PARTNER_READ, "nodes": Capability.PARTNER_READ}
 MUTATIONS: dict[str, tuple[Capability, str]] = {
@@ -180,6 +186,45 @@ MUTATIONS: dict[str, tuple[Capability, str]] = {
         Capability.SUBSCRIPTIONS_WRITE,
         "cancelSubscription(input: {id: $subscription}) { subscription { id } userErrors { code } }",
     ),
+    "setBillingTerms": (
+        Capability.BILLING_WRITE,
+        "setBillingTerms(input: {customerId: $customer, paymentTermsDays: 14}) "
+        "{ billing { paymentTermsDays } userErrors { code } }",
+    ),
+    "issueInvoice": (
+        Capability.BILLING_WRITE,
+        'issueInvoice(input: {customerId: $customer, currency: "EUR", dueDate: "2099-01-31", '
+        'lines: [{description: "Seats", quantity: "2", unitPrice: "9.99"}]}) '
+        "{ invoice { id } userErrors { code } }",
+    ),
+    "voidInvoice": (
+        Capability.BILLING_WRITE,
+        "voidInvoice(input: {id: $invoice}) { invoice { id } userErrors { code } }",
+    ),
+    "recordPayment": (
+        Capability.BILLING_WRITE,
+        'recordPayment(input: {invoiceId: $invoice, amount: {amount: "10.00", currency: "EUR"}, '
+        'reference: "SEPA-1"}) { payment { id } userErrors { code } }',
+    ),
+    "openBillingDispute": (
+        Capability.DISPUTES_WRITE,
+        'openBillingDispute(input: {invoiceId: $invoice, reason: "Seats not used"}) '
+        "{ dispute { id } userErrors { code } }",
+    ),
+    "resolveBillingDispute": (
+        Capability.DISPUTES_WRITE,
+        'resolveBillingDispute(input: {id: $dispute, outcome: REJECTED, resolution: "Used"}) '
+        "{ dispute { id } userErrors { code } }",
+    ),
+    "setCollectionsPolicy": (
+        Capability.BILLING_WRITE,
+        "setCollectionsPolicy(input: {reminderDaysPastDue: [7], suspendAfterDaysPastDue: 30, "
+        "reactivateOnPayment: true}) { policy { version } userErrors { code } }",
+    ),
+    "runCollections": (
+        Capability.BILLING_WRITE,
+        "runCollections(input: {dryRun: false}) { applied userErrors { code } }",
+    ),
     "deactivateUser": (
         Capability.USERS_WRITE,
         "deactivateUser(input: {id: $user}) { user { id } userErrors { code } }",
@@ -219,6 +264,22 @@ async def _variables(world: World, used: str, *, suspended: bool = False) -> dic
                 reason=models.SuspensionReason.PARTNER_REQUEST,
             )
         values["subscription"] = to_global_id("Subscription", subscription.id)
+    if "$invoice" in used or "$dispute" in used:
+        invoice = await world.add_invoice("direct")
+        values["invoice"] = to_global_id("Invoice", invoice.id)
+        if "$dispute" in used:
+            dispute = await open_dispute(
+                await world.actor("direct"), invoice_id=invoice.id, reason="Not ordered"
+            )
+            values["dispute"] = to_global_id("BillingDispute", dispute.id)
+    if "runCollections" in used or "collectionsPolicy" in used:
+        order = PolicyOrder(
+            reminder_days_past_due=[1], suspend_after_days_past_due=None, reactivate_on_payment=True
+        )
+        await set_policy(await world.actor("direct"), order)
+    if "runCollections" in used:  # one reminder due
+        invoice = await world.add_invoice("direct")
+        await models.Invoice.filter(id=invoice.id).update(due_date=date(2020, 1, 1))
     return {name: value for name, value in values.items() if f"${name}" in used}
 
 
@@ -277,10 +338,12 @@ async def test_a_mutation_runs_exactly_for_the_roles_the_contract_names(
     before = await changes.count()
     body = await api.gql(_document("mutation", selection, variables), variables, token=token)
     written = await changes.count() - before
+    # A payment or a dispute changes its invoice too; a reminder changes no object.
+    expected = {"recordPayment": 2, "openBillingDispute": 2, "resolveBillingDispute": 2}
     if granted(capability, role):
         assert not _forbidden_at(body, [field]), body
         assert body["data"][field]["userErrors"] == [], body
-        assert written == 1
+        assert written == expected.get(field, 1)
     else:
         assert body["data"][field] is None
         assert _forbidden_at(body, [field]), body

@@ -1,0 +1,443 @@
+"""Billing: invoices and their totals, gapless numbers, payments (idempotent, refused when
+they overpay or are in another currency), disputes, standing, and collections runs."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from auth.viewer import Role
+from resolvers import models, subscriptions
+from resolvers.billing import NewLine, NewPayment, issue_invoice, record_payment
+from resolvers.collections import PolicyOrder, set_policy
+from resolvers.errors import BadInput, InvalidInput
+from schema.nodes import to_global_id
+from tests.conftest import Api, World, counting_statements
+
+ISSUE = """
+mutation Issue($input: IssueInvoiceInput!) {
+  issueInvoice(input: $input) {
+    invoice { id number status currency dueDate total { amount currency }
+              amountDue { amount currency }
+              lines { position description quantity unitPrice { amount } amount { amount } } }
+    userErrors { field code }
+  }
+}"""
+
+PAY = """
+mutation Pay($input: RecordPaymentInput!) {
+  recordPayment(input: $input) {
+    payment { id amount { amount currency } reference }
+    invoice { status amountPaid { amount } amountDue { amount } }
+    userErrors { field code message }
+  }
+}"""
+
+BILLING = """
+query Billing($id: ID!) {
+  customer(id: $id) {
+    billing { currency paymentTermsDays standing daysPastDue
+              balance { amount currency } overdueAmount { amount } disputedAmount { amount }
+              billedBy { name } indirectProvider { name } }
+  }
+}"""
+
+RUN = """
+mutation Run($input: RunCollectionsInput!) {
+  runCollections(input: $input) {
+    applied
+    actions { kind daysPastDue thresholdDays customer { companyName } subscription { id } }
+    userErrors { code }
+  }
+}"""
+
+
+def _issue_input(world: World, owner: str = "direct", **overrides: Any) -> dict[str, Any]:
+    return {
+        "customerId": world.customer_id(owner),
+        "currency": "EUR",
+        "dueDate": "2099-12-31",
+        "lines": [
+            {"description": "Seats", "quantity": "3", "unitPrice": "0.125"},
+            {"description": "Usage", "quantity": "1.5", "unitPrice": "10.333333"},
+        ],
+        **overrides,
+    }
+
+
+async def test_an_invoice_totals_its_lines_rounded_half_up_to_the_minor_unit(
+    api: Api, world: World
+) -> None:
+    data = await api.data(ISSUE, {"input": _issue_input(world)}, token=world.admin("direct"))
+    invoice = data["issueInvoice"]["invoice"]
+    assert data["issueInvoice"]["userErrors"] == []
+    # 3 × 0.125 = 0.375 → 0.38; 1.5 × 10.333333 = 15.4999995 → 15.50
+    assert [line["amount"]["amount"] for line in invoice["lines"]] == ["0.38", "15.50"]
+    assert invoice["total"] == {"amount": "15.88", "currency": "EUR"}
+    assert invoice["amountDue"] == {"amount": "15.88", "currency": "EUR"}
+    assert invoice["lines"][1]["unitPrice"]["amount"] == "10.333333"
+    assert invoice["lines"][1]["quantity"] == "1.5"
+    assert invoice["status"] == "OPEN"
+    assert invoice["number"] == "INV-000001"
+
+
+async def test_yen_have_no_minor_unit(world: World) -> None:
+    await world.add_customer("direct", "Nippon KK", country="JP", language="en")
+    row = await world.add_invoice("direct", -1, lines=(("3", "333.5"),), currency="JPY")
+    assert row.total_minor == 1001  # 1000.5 → 1001
+
+
+async def test_numbers_run_per_seller_without_gaps_even_when_an_issue_fails(
+    api: Api, world: World
+) -> None:
+    token = world.admin("direct")
+    first = await api.data(ISSUE, {"input": _issue_input(world)}, token=token)
+    refused = await api.data(ISSUE, {"input": _issue_input(world, currency="USD")}, token=token)
+    bad_line = {"description": "", "quantity": "1", "unitPrice": "1"}
+    also_refused = await api.data(
+        ISSUE, {"input": _issue_input(world, lines=[bad_line])}, token=token
+    )
+    second = await api.data(ISSUE, {"input": _issue_input(world)}, token=token)
+    other_seller = await api.data(
+        ISSUE, {"input": _issue_input(world, "other", currency="SEK")}, token=world.admin("other")
+    )
+    assert refused["issueInvoice"]["userErrors"] == [
+        {"field": ["currency"], "code": "BAD_USER_INPUT"}
+    ]
+    assert also_refused["issueInvoice"]["userErrors"][0]["field"] == ["lines", "0", "description"]
+    numbers = [body["issueInvoice"]["invoice"]["number"] for body in (first, second, other_seller)]
+    assert numbers == ["INV-000001", "INV-000002", "INV-000001"]
+
+
+async def test_concurrent_issues_take_consecutive_numbers(world: World) -> None:
+    actor = await world.actor("direct")
+    customer = world.customers["direct"][0]
+    due = subscriptions.now().date() + timedelta(days=30)
+
+    async def issue() -> models.Invoice:
+        from resolvers.billing import NewInvoice
+
+        order = NewInvoice(customer.id, "EUR", due, [NewLine("Seats", "1", "5")])
+        return await issue_invoice(actor, order)
+
+    issued = await asyncio.gather(*(issue() for _ in range(6)))
+    assert sorted(row.sequence for row in issued) == [1, 2, 3, 4, 5, 6]
+
+
+def _payment(invoice: models.Invoice, paid: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "invoiceId": to_global_id("Invoice", invoice.id),
+        "amount": {"amount": paid, "currency": "EUR"},
+        "reference": "SEPA-2026-001",
+        **overrides,
+    }
+
+
+async def test_a_retried_payment_counts_once_and_a_changed_retry_is_refused(
+    api: Api, world: World
+) -> None:
+    invoice = await world.add_invoice("direct")  # 10 × 6.00 = 60.00
+    token = world.admin("direct")
+    payment = _payment(invoice, "25.00", idempotencyKey="erp-pay-1")
+    first = await api.data(PAY, {"input": payment}, token=token)
+    again = await api.data(
+        PAY, {"input": {**payment, "amount": {"amount": "25", "currency": "EUR"}}}, token=token
+    )
+    changed = await api.data(
+        PAY, {"input": {**payment, "amount": {"amount": "26.00", "currency": "EUR"}}}, token=token
+    )
+    assert again["recordPayment"]["payment"]["id"] == first["recordPayment"]["payment"]["id"]
+    assert again["recordPayment"]["invoice"]["amountDue"] == {"amount": "35.00"}
+    assert changed["recordPayment"]["userErrors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert await models.Payment.filter(invoice_id=invoice.id).count() == 1
+
+
+async def test_two_identical_payments_at_once_make_one_payment(world: World) -> None:
+    invoice = await world.add_invoice("direct")
+    actor = await world.actor("direct")
+    order = NewPayment(invoice.id, "60.00", "EUR", "SEPA-9")
+    results = await asyncio.gather(
+        *(record_payment(actor, order, idempotency_key="same-key") for _ in range(2)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(result, models.Payment) for result in results), results
+    assert results[0].id == results[1].id  # type: ignore[union-attr]
+    paid = await models.Invoice.get(id=invoice.id)
+    assert (paid.paid_minor, paid.status) == (6000, models.InvoiceStatus.PAID)
+
+
+async def test_overpayment_and_another_currency_are_refused(api: Api, world: World) -> None:
+    invoice = await world.add_invoice("direct")
+    token = world.admin("direct")
+    over = await api.data(PAY, {"input": _payment(invoice, "60.01")}, token=token)
+    dollars = _payment(invoice, "10.00", amount={"amount": "10.00", "currency": "USD"})
+    other = await api.data(PAY, {"input": dollars}, token=token)
+    cents = await api.data(PAY, {"input": _payment(invoice, "1.001")}, token=token)
+    assert over["recordPayment"]["userErrors"][0]["field"] == ["amount", "amount"]
+    assert "60.00 EUR" in over["recordPayment"]["userErrors"][0]["message"]
+    assert other["recordPayment"]["userErrors"][0]["field"] == ["amount", "currency"]
+    assert cents["recordPayment"]["userErrors"][0]["code"] == "BAD_USER_INPUT"
+    paid = await api.data(PAY, {"input": _payment(invoice, "60.00")}, token=token)
+    assert paid["recordPayment"]["invoice"]["status"] == "PAID"
+    closed = await api.data(PAY, {"input": _payment(invoice, "1.00")}, token=token)
+    assert closed["recordPayment"]["userErrors"][0]["code"] == "INVALID_STATE_TRANSITION"
+
+
+async def _overdue(world: World, owner: str, days: int, **options: Any) -> models.Invoice:
+    invoice = await world.add_invoice(owner, **options)
+    due = subscriptions.now().date() - timedelta(days=days)
+    await models.Invoice.filter(id=invoice.id).update(due_date=due)
+    return await models.Invoice.get(id=invoice.id)
+
+
+async def test_standing_balance_and_days_past_due_on_a_known_set(api: Api, world: World) -> None:
+    await set_policy(await world.actor("direct"), PolicyOrder([7], 30, True))
+    token = world.admin("direct")
+    customer = world.customer_id("direct")
+    good = await api.data(BILLING, {"id": customer}, token=token)
+    assert good["customer"]["billing"] | {"billedBy": None} == {
+        "currency": "EUR",
+        "paymentTermsDays": 30,
+        "standing": "GOOD",
+        "daysPastDue": 0,
+        "balance": {"amount": "0.00", "currency": "EUR"},
+        "overdueAmount": {"amount": "0.00"},
+        "disputedAmount": {"amount": "0.00"},
+        "billedBy": None,
+        "indirectProvider": None,
+    }
+    assert good["customer"]["billing"]["billedBy"] == {"name": world.partners["direct"].name}
+    await world.add_invoice("direct")  # 60.00, not due yet
+    await _overdue(world, "direct", 12, lines=(("1", "20.00"),))
+    await _overdue(world, "direct", 5, lines=(("1", "7.50"),))
+    overdue = (await api.data(BILLING, {"id": customer}, token=token))["customer"]["billing"]
+    assert (overdue["standing"], overdue["daysPastDue"]) == ("OVERDUE", 12)
+    assert overdue["balance"]["amount"] == "87.50"
+    assert overdue["overdueAmount"]["amount"] == "27.50"
+    await _overdue(world, "direct", 31, lines=(("1", "1.00"),))
+    late = (await api.data(BILLING, {"id": customer}, token=token))["customer"]["billing"]
+    assert (late["standing"], late["daysPastDue"]) == ("DELINQUENT", 31)
+
+
+async def test_a_resellers_customer_is_billed_by_the_reseller_under_its_provider(
+    api: Api, world: World
+) -> None:
+    body = await api.data(
+        BILLING, {"id": world.customer_id("reseller")}, token=world.admin("provider")
+    )
+    billing = body["customer"]["billing"]
+    assert billing["currency"] == "BRL"
+    assert billing["billedBy"] == {"name": world.partners["reseller"].name}
+    assert billing["indirectProvider"] == {"name": world.partners["provider"].name}
+
+
+async def _suspended_set(world: World) -> dict[str, int]:
+    """Alpha's subscriptions: one active, one suspended by the partner, one add-on."""
+    base = await world.add_subscription("direct")
+    add_on = await world.add_subscription("direct", parent_id=base.id, offer_name="Add-on")
+    kept = await world.add_subscription("direct")
+    await subscriptions.suspend_subscription(
+        await world.actor("direct"),
+        subscription_id=kept.id,
+        reason=models.SuspensionReason.PARTNER_REQUEST,
+    )
+    return {"base": base.id, "add_on": add_on.id, "kept": kept.id}
+
+
+async def _reasons(subscription_id: int) -> tuple[str, str]:
+    row = await models.Subscription.get(id=subscription_id)
+    return row.status.value, row.suspension_reasons
+
+
+async def test_collections_dry_run_then_apply_then_nothing_new_then_exact_reactivation(
+    api: Api, world: World
+) -> None:
+    ids = await _suspended_set(world)
+    await set_policy(await world.actor("direct"), PolicyOrder([7, 14], 30, True))
+    late = await _overdue(world, "direct", 35)
+    token = world.admin("direct")
+
+    dry = (await api.data(RUN, {"input": {"dryRun": True}}, token=token))["runCollections"]
+    assert dry["applied"] is False
+    kinds = [(action["kind"], action["thresholdDays"]) for action in dry["actions"]]
+    assert kinds == [("REMIND", 14), ("SUSPEND", None), ("SUSPEND", None), ("SUSPEND", None)]
+    assert await _reasons(ids["base"]) == ("ACTIVE", "")  # a dry run changes nothing
+    assert await models.CollectionAction.all().count() == 0
+
+    applied = (await api.data(RUN, {"input": {"dryRun": False}}, token=token))["runCollections"]
+    assert applied["applied"] is True
+    assert applied["actions"] == dry["actions"]
+    assert await _reasons(ids["base"]) == ("SUSPENDED", "NON_PAYMENT")
+    assert await _reasons(ids["add_on"]) == ("SUSPENDED", "NON_PAYMENT")
+    assert await _reasons(ids["kept"]) == ("SUSPENDED", "PARTNER_REQUEST,NON_PAYMENT")
+    standing = await api.data(BILLING, {"id": world.customer_id("direct")}, token=token)
+    assert standing["customer"]["billing"]["standing"] == "SUSPENDED_FOR_NON_PAYMENT"
+
+    again = (await api.data(RUN, {"input": {"dryRun": False}}, token=token))["runCollections"]
+    assert again["actions"] == []
+
+    paid = await api.data(PAY, {"input": _payment(late, "60.00")}, token=token)
+    assert paid["recordPayment"]["userErrors"] == []
+    assert await _reasons(ids["base"]) == ("ACTIVE", "")
+    assert await _reasons(ids["add_on"]) == ("ACTIVE", "")
+    assert await _reasons(ids["kept"]) == ("SUSPENDED", "PARTNER_REQUEST")
+
+
+async def test_a_disputed_invoice_never_leads_to_a_suspension(api: Api, world: World) -> None:
+    ids = await _suspended_set(world)
+    await set_policy(await world.actor("direct"), PolicyOrder([], 30, True))
+    late = await _overdue(world, "direct", 40)
+    token = world.admin("direct")
+    opened = await api.data(
+        """mutation($input: OpenBillingDisputeInput!) { openBillingDispute(input: $input) {
+             dispute { id status } invoice { status } userErrors { code } } }""",
+        {"input": {"invoiceId": to_global_id("Invoice", late.id), "reason": "Seats not used"}},
+        token=token,
+    )
+    assert opened["openBillingDispute"]["invoice"]["status"] == "DISPUTED"
+    run = (await api.data(RUN, {"input": {"dryRun": False}}, token=token))["runCollections"]
+    assert run["actions"] == []
+    assert await _reasons(ids["base"]) == ("ACTIVE", "")
+    billing = await api.data(BILLING, {"id": world.customer_id("direct")}, token=token)
+    assert billing["customer"]["billing"]["standing"] == "GOOD"
+    assert billing["customer"]["billing"]["disputedAmount"]["amount"] == "60.00"
+
+    resolved = (
+        await api.data(
+            """mutation($input: ResolveBillingDisputeInput!) { resolveBillingDispute(input: $input) {
+             dispute { status outcome credited { amount } }
+             invoice { status amountDue { amount } } userErrors { code } } }""",
+            {
+                "input": {
+                    "id": opened["openBillingDispute"]["dispute"]["id"],
+                    "outcome": "PARTIALLY_UPHELD",
+                    "credit": "20.00",
+                    "resolution": "Five seats were never assigned",
+                }
+            },
+            token=token,
+        )
+    )["resolveBillingDispute"]
+    assert resolved["dispute"] == {
+        "status": "RESOLVED",
+        "outcome": "PARTIALLY_UPHELD",
+        "credited": {"amount": "20.00"},
+    }
+    assert resolved["invoice"] == {"status": "OVERDUE", "amountDue": {"amount": "40.00"}}
+    run = (await api.data(RUN, {"input": {"dryRun": False}}, token=token))["runCollections"]
+    assert [action["kind"] for action in run["actions"]] == ["SUSPEND"] * 3
+
+
+async def test_collections_without_a_policy_is_a_user_error(api: Api, world: World) -> None:
+    body = await api.data(RUN, {"input": {"dryRun": True}}, token=world.admin("direct"))
+    assert body["runCollections"]["userErrors"] == [{"code": "NOT_FOUND"}]
+
+
+async def test_another_tenants_invoice_is_not_found(api: Api, world: World) -> None:
+    invoice = await world.add_invoice("other", currency="SEK")
+    token = world.admin("direct")
+    body = await api.gql(
+        "query($id: ID!) { invoice(id: $id) { id } }",
+        {"id": to_global_id("Invoice", invoice.id)},
+        token=token,
+    )
+    assert body["data"]["invoice"] is None
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    paid = await api.data(PAY, {"input": _payment(invoice, "1.00")}, token=token)
+    assert paid["recordPayment"]["userErrors"][0]["code"] == "NOT_FOUND"
+    listed = await api.data("{ invoices { totalCount } }", token=token)
+    assert listed["invoices"]["totalCount"] == 0
+
+
+async def test_a_billing_admin_reads_billing_and_a_helpdesk_agent_cannot_write_it(
+    api: Api, world: World
+) -> None:
+    await world.add_invoice("direct")
+    billing_admin = world.token("direct", Role.BILLING_ADMIN)
+    body = await api.data("{ invoices { nodes { total { amount } } } }", token=billing_admin)
+    assert body["invoices"]["nodes"] == [{"total": {"amount": "60.00"}}]
+    helpdesk = world.token("direct", Role.HELPDESK_AGENT)
+    refused = await api.gql(ISSUE, {"input": _issue_input(world)}, token=helpdesk)
+    assert refused["data"]["issueInvoice"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+PAGE_WITH_BILLING = """
+query Page($first: Int!) {
+  customers(first: $first) {
+    nodes { companyName
+            billing { standing daysPastDue balance { amount currency } overdueAmount { amount } }
+            subscriptions(first: 3) { nodes { id status } } }
+  }
+}"""
+
+
+async def test_a_page_of_customers_with_billing_costs_the_same_statements_at_any_size(
+    api: Api, world: World
+) -> None:
+    for number in range(100):
+        await world.add_customer("direct", f"Extra {number}")
+    for index in (1, 50, 99):
+        await world.add_subscription("direct", index)
+        await _overdue(world, "direct", 10 + index, index=index)
+    await set_policy(await world.actor("direct"), PolicyOrder([7], 60, True))
+    token = world.admin("direct")
+    await api.data(PAGE_WITH_BILLING, {"first": 1}, token=token)
+    counts = {}
+    for size in (5, 100):
+        with counting_statements() as statements:
+            data = await api.data(PAGE_WITH_BILLING, {"first": size}, token=token)
+        counts[size] = len(statements)
+    nodes = data["customers"]["nodes"]
+    assert [node["billing"]["standing"] for node in nodes].count("DELINQUENT") == 2
+    assert nodes[1]["billing"]["daysPastDue"] == 11
+    # directory, customers, subscriptions, accounts, unpaid sums, overdue sums,
+    # suspensions for non-payment, policies
+    assert counts == {5: 8, 100: 8}
+
+
+async def test_payment_terms_and_currency_are_set_per_customer(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    set_terms = """mutation($input: SetBillingTermsInput!) { setBillingTerms(input: $input) {
+        billing { currency paymentTermsDays creditLimit { amount currency } version }
+        userErrors { field code } } }"""
+    customer = world.customer_id("direct")
+    first = await api.data(
+        set_terms,
+        {"input": {"customerId": customer, "paymentTermsDays": 14, "creditLimit": "5000"}},
+        token=token,
+    )
+    assert first["setBillingTerms"]["billing"] == {
+        "currency": "EUR",
+        "paymentTermsDays": 14,
+        "creditLimit": {"amount": "5000.00", "currency": "EUR"},
+        "version": 1,
+    }
+    await world.add_invoice("direct")
+    moved = await api.data(
+        set_terms, {"input": {"customerId": customer, "currency": "USD"}}, token=token
+    )
+    assert moved["setBillingTerms"]["userErrors"] == [
+        {"field": ["currency"], "code": "BAD_USER_INPUT"}
+    ]
+    too_long = await api.data(
+        set_terms, {"input": {"customerId": customer, "paymentTermsDays": 400}}, token=token
+    )
+    assert too_long["setBillingTerms"]["userErrors"][0]["field"] == ["paymentTermsDays"]
+
+
+def test_a_bad_line_is_named_by_its_position() -> None:
+    from resolvers.billing import NewInvoice, _checked_lines
+
+    order = NewInvoice(
+        1, "EUR", date(2099, 1, 1), [NewLine("ok", "1", "1"), NewLine("x", "-1", "1")]
+    )
+    with pytest.raises(InvalidInput) as raised:
+        _checked_lines(order, "EUR")
+    problems = raised.value.errors
+    assert [problem.field for problem in problems if isinstance(problem, BadInput)] == [
+        ["lines", "1", "quantity"]
+    ]
