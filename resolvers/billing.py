@@ -11,8 +11,8 @@ transaction that issues the invoice, so one that rolls back gives it back.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -43,7 +43,7 @@ from resolvers.models import (
     Subscription,
     SuspensionReason,
 )
-from resolvers.money import amount_of, currency_code, minor_units
+from resolvers.money import MAX_AMOUNT, amount_of, currency_code, minor_units
 from resolvers.pagination import Page, PageRequest, paginate
 from resolvers.rows import Row, Where, rows_by_id, select, select_rows
 from resolvers.tenancy import visible_rows
@@ -206,16 +206,14 @@ class BillingSummary:
     disputed_minor: int = 0
     oldest_overdue: date | None = None
     suspended_for_non_payment: bool = False
-    currencies: frozenset[str] = field(default_factory=frozenset)
 
     def days_past_due(self, on: date) -> int:
         return 0 if self.oldest_overdue is None else (on - self.oldest_overdue).days
 
 
 SUMMED = (
-    "SELECT customer_id, status, currency, "
-    "SUM(total_minor - paid_minor - credited_minor), MIN(due_date) FROM invoices{where} "
-    "GROUP BY customer_id, status, currency"
+    "SELECT customer_id, status, SUM(total_minor - paid_minor - credited_minor) "
+    "FROM invoices{where} GROUP BY customer_id, status"
 )
 
 
@@ -241,10 +239,9 @@ async def billing_summaries(viewer: Viewer, customer_ids: Sequence[int]) -> list
         f"FROM invoices{overdue.sql()} GROUP BY customer_id",
         *overdue.values,
     )
-    for customer_id, status, currency, amount, _ in sums:
+    for customer_id, status, amount in sums:
         found = totals[customer_id]
         found["balance_minor"] = found.get("balance_minor", 0) + int(amount)
-        found.setdefault("currencies", set()).add(currency)
         if status == DISPUTED.value:
             found["disputed_minor"] = found.get("disputed_minor", 0) + int(amount)
     for customer_id, amount, oldest in late:
@@ -270,7 +267,6 @@ async def billing_summaries(viewer: Viewer, customer_ids: Sequence[int]) -> list
             disputed_minor=totals[key].get("disputed_minor", 0),
             oldest_overdue=totals[key].get("oldest_overdue"),
             suspended_for_non_payment=key in cut_off,
-            currencies=frozenset(totals[key].get("currencies", ())),
         )
         for key in customer_ids
     ]
@@ -413,6 +409,9 @@ def _checked_lines(order: NewInvoice, currency: str) -> list[dict[str, Any]]:
             problems.append(problem)
             continue
         amount = rounded(quantity * unit_price, currency)
+        if amount > MAX_AMOUNT:  # what the columns hold, summed over every line
+            problems.append(BadInput("invoice.line_amount", field=[*where, "quantity"]))
+            continue
         lines.append(
             {
                 "position": position + 1,
@@ -795,7 +794,3 @@ def _credit(
     if value != rounded(value, invoice.currency) or not 0 < credited < due:
         raise BadInput("dispute.credit", field=["credit"])
     return credited
-
-
-def due_date_for(issued: date, terms_days: int) -> date:
-    return issued + timedelta(days=terms_days)

@@ -359,6 +359,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Una fattura deve avere da 1 a {maximum} righe.",
         "En faktura behöver mellan 1 och {maximum} rader.",
     ),
+    "invoice.line_amount": _m(
+        "This line's amount is larger than an invoice can hold.",
+        "O montante desta linha excede o que uma fatura comporta.",
+        "O valor desta linha é maior do que uma fatura comporta.",
+        "L'importo di questa riga supera quanto una fattura può contenere.",
+        "Radens belopp är större än en faktura kan rymma.",
+    ),
     "invoice.currency": _m(
         "Invoice the customer in its billing currency.",
         "Fature o cliente na moeda de faturação definida para ele.",

@@ -429,6 +429,18 @@ async def test_payment_terms_and_currency_are_set_per_customer(api: Api, world: 
     assert too_long["setBillingTerms"]["userErrors"][0]["field"] == ["paymentTermsDays"]
 
 
+async def test_a_line_too_large_for_an_invoice_is_refused_not_a_fault(
+    api: Api, world: World
+) -> None:
+    huge = {"description": "Seats", "quantity": "999999999999", "unitPrice": "999999999999"}
+    body = await api.data(
+        ISSUE, {"input": _issue_input(world, lines=[huge])}, token=world.admin("direct")
+    )
+    assert body["issueInvoice"]["userErrors"] == [
+        {"field": ["lines", "0", "quantity"], "code": "BAD_USER_INPUT"}
+    ]
+
+
 def test_a_bad_line_is_named_by_its_position() -> None:
     from resolvers.billing import NewInvoice, _checked_lines
 
