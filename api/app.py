@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, time
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -19,6 +23,7 @@ from api.graphql_view import GraphQLView
 from api.middleware import RequestContext
 from api.settings import Settings
 from auth.tokens import JwksKeys, TokenPolicy, TokenVerifier
+from resolvers import jobs
 from schema.execution import Engine
 from schema.schema import schema
 
@@ -79,6 +84,19 @@ def settle_heap() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
+SCHEDULER_TICK_SECONDS = 60
+
+
+async def run_scheduler(at: time) -> None:
+    """Once a minute, the day's jobs that are due (`resolvers.jobs`); a failure is logged."""
+    while True:
+        try:
+            await jobs.run_due(datetime.now(UTC), at)
+        except Exception:
+            logging.getLogger("partnergraph.jobs").exception("the scheduler's tick failed")
+        await asyncio.sleep(SCHEDULER_TICK_SECONDS)
+
+
 def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
     """The application. Tests that already hold an ORM context pass `manage_database=False`."""
     settings.check()
@@ -97,7 +115,16 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
             return
         async with database.connected(settings.database_url, pool=settings.database_pool):
             settle_heap()
-            yield
+            if not settings.scheduler:
+                yield
+                return
+            scheduler = asyncio.create_task(run_scheduler(settings.scheduler_at))
+            try:
+                yield
+            finally:
+                scheduler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await scheduler
 
     middleware = [Middleware(RequestContext, max_header_bytes=settings.limits.max_header_bytes)]
     if settings.cors_origins:

@@ -1,5 +1,5 @@
 """`partnergraph`: serve, migrate, seed the demo, onboard partners, end subscription terms,
-mint dev tokens."""
+run collections, mint dev tokens."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from api import database, demo
+from api.progress import ProgressBar
 from api.settings import Settings, SettingsError
 from auth.viewer import PartnerKind, Role
-from resolvers import subscriptions
+from resolvers import collections, subscriptions
 from resolvers.errors import DomainError
-from resolvers.models import Cloud
+from resolvers.models import Cloud, CollectionActionKind
 from schema.messages import translate
 
 DEV_TOKEN_TTL = 12 * 3600
@@ -74,6 +75,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     end_terms.add_argument("--as-of", type=_moment, help="ISO 8601 with offset; default now")
     end_terms.set_defaults(run=_end_terms)
+
+    collection = commands.add_parser("collections", help="collections for unpaid invoices")
+    collection_commands = collection.add_subparsers(required=True, metavar="action")
+    run = collection_commands.add_parser(
+        "run", help="apply every seller's collections policy: reminders, suspensions, reactivations"
+    )
+    run.add_argument("--dry-run", action="store_true", help="list what it would do, change nothing")
+    run.add_argument("--as-of", type=date.fromisoformat, help="the day, YYYY-MM-DD; default today")
+    run.set_defaults(run=_collections_run)
 
     token = commands.add_parser("token", help="print a signed dev token (HS256 mode only)")
     token.add_argument("--tenant-id", required=True)
@@ -173,6 +183,22 @@ def _end_terms(settings: Settings, arguments: argparse.Namespace) -> None:
         f"terms ended: {ended['renewed']} renewed, {ended['expired']} expired, "
         f"{ended['disabled']} disabled"
     )
+
+
+def _collections_run(settings: Settings, arguments: argparse.Namespace) -> None:
+    bar = ProgressBar()
+    as_of = arguments.as_of or subscriptions.now().date()
+    done = _with_database(
+        settings,
+        lambda: collections.run_every_policy(
+            as_of=as_of,
+            dry_run=arguments.dry_run,
+            progress=lambda seller, sellers: bar.stage(f"seller {seller}/{sellers}"),
+        ),
+    )
+    kinds = ", ".join(f"{done[kind.value]} {kind.value.lower()}" for kind in CollectionActionKind)
+    verb = "would do (dry run, nothing changed)" if arguments.dry_run else "done"
+    print(f"collections on {as_of}: {verb}: {kinds}")
 
 
 def _export_schema(_: Settings, __: argparse.Namespace) -> None:

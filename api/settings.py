@@ -6,6 +6,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from enum import StrEnum
 
 from auth.tokens import ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, MINIMUM_SECRET_BYTES
@@ -54,6 +55,8 @@ class Settings:
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = 8000
+    scheduler: bool = False  # end terms and run collections once a day inside the server
+    scheduler_at: time = time(2, 0)  # at this time of day, UTC
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -95,6 +98,8 @@ class Settings:
             log_level=env.text("LOG_LEVEL", "INFO").upper(),
             host=env.text("HOST", "127.0.0.1"),
             port=int(env.number("PORT", 8000)),
+            scheduler=env.flag("SCHEDULER", False),
+            scheduler_at=env.time_of_day("SCHEDULER_AT", time(2, 0)),
             limits=Limits(
                 max_body_bytes=int(env.number("MAX_BODY_BYTES", defaults.max_body_bytes)),
                 max_header_bytes=int(env.number("MAX_HEADER_BYTES", defaults.max_header_bytes)),
@@ -169,6 +174,15 @@ class _Reader:
         if value.lower() in {"0", "false", "no", "off"}:
             return False
         raise SettingsError(f"{PREFIX}{name} must be true or false, not {value!r}")
+
+    def time_of_day(self, name: str, default: time) -> time:
+        value = self.optional(name)
+        if value is None:
+            return default
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name} must be a time of day such as 02:00") from None
 
     def items(self, name: str) -> list[str]:
         value = self.optional(name) or ""

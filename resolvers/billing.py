@@ -44,7 +44,7 @@ from resolvers.models import (
     SuspensionReason,
 )
 from resolvers.money import MAX_AMOUNT, amount_of, currency_code, minor_units
-from resolvers.pagination import Page, PageRequest, paginate
+from resolvers.pagination import Asked, Page, PageRequest, paginate, parent_pages
 from resolvers.rows import Row, Where, rows_by_id, select, select_rows
 from resolvers.tenancy import visible_rows
 
@@ -131,7 +131,7 @@ def amount_due_minor(row: Any) -> int:
 # -- reading ----------------------------------------------------------------------------------
 
 
-def _visible(model: Any, viewer: Viewer) -> Where:
+def visible(model: Any, viewer: Viewer) -> Where:
     return Where(model).equal(**visible_rows(viewer))
 
 
@@ -142,7 +142,7 @@ class InvoiceFilter:
     updated_since: datetime | None = None
 
     def where(self, viewer: Viewer) -> Where:
-        where = _visible(Invoice, viewer)
+        where = visible(Invoice, viewer)
         if self.customer_id is not None:
             where.equal(customer_id=self.customer_id)
         if self.status == "OVERDUE":
@@ -160,20 +160,48 @@ async def list_invoices(viewer: Viewer, *, page: PageRequest, criteria: InvoiceF
     return await paginate(criteria.where(viewer), page)
 
 
+async def customer_invoice_pages(
+    viewer: Viewer, keys: Sequence[tuple[int, Asked]]
+) -> list[Page[Row]]:
+    """A DataLoader's batch: for each (customer id, (page and status, columns)), that page of
+    the customer's invoices."""
+    return await parent_pages(
+        keys, "customer_id", lambda status: InvoiceFilter(status=status).where(viewer)
+    )
+
+
+@dataclass(frozen=True)
+class DisputeFilter:
+    customer_id: int | None = None
+    status: DisputeStatus | None = None
+
+    def where(self, viewer: Viewer) -> Where:
+        where = visible(BillingDispute, viewer)
+        if self.customer_id is not None:
+            where.equal(customer_id=self.customer_id)
+        if self.status is not None:
+            where.equal(status=self.status)
+        return where
+
+
+async def list_disputes(viewer: Viewer, *, page: PageRequest, criteria: DisputeFilter) -> Page[Row]:
+    return await paginate(criteria.where(viewer), page)
+
+
 async def invoices_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
-    return await rows_by_id(_visible(Invoice, viewer), ids)
+    return await rows_by_id(visible(Invoice, viewer), ids)
 
 
 async def disputes_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
-    return await rows_by_id(_visible(BillingDispute, viewer), ids)
+    return await rows_by_id(visible(BillingDispute, viewer), ids)
 
 
 async def payments_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
-    return await rows_by_id(_visible(Payment, viewer), ids)
+    return await rows_by_id(visible(Payment, viewer), ids)
 
 
 async def _grouped(model: Any, viewer: Viewer, parent: str, ids: Sequence[int]) -> list[list[Row]]:
-    where = _visible(model, viewer).one_of(parent, ids)
+    where = visible(model, viewer).one_of(parent, ids)
     found: dict[int, list[Row]] = {key: [] for key in ids}
     for row in await select_rows(where):
         found[getattr(row, parent)].append(row)
@@ -224,14 +252,14 @@ async def billing_summaries(viewer: Viewer, customer_ids: Sequence[int]) -> list
     accounts = {
         row.customer_id: row
         for row in await select_rows(
-            _visible(BillingAccount, viewer).one_of("customer_id", customer_ids)
+            visible(BillingAccount, viewer).one_of("customer_id", customer_ids)
         )
     }
     totals: dict[int, dict[str, Any]] = {key: {} for key in customer_ids}
-    unpaid = _visible(Invoice, viewer).one_of("customer_id", customer_ids)
+    unpaid = visible(Invoice, viewer).one_of("customer_id", customer_ids)
     unpaid.one_of("status", [OPEN.value, DISPUTED.value])
     sums = await select(Invoice, SUMMED.format(where=unpaid.sql()), *unpaid.values)
-    overdue = _visible(Invoice, viewer).one_of("customer_id", customer_ids).equal(status=OPEN)
+    overdue = visible(Invoice, viewer).one_of("customer_id", customer_ids).equal(status=OPEN)
     overdue.add("due_date < {}", on)
     late = await select(
         Invoice,
@@ -249,7 +277,7 @@ async def billing_summaries(viewer: Viewer, customer_ids: Sequence[int]) -> list
         totals[customer_id]["oldest_overdue"] = (
             date.fromisoformat(oldest) if isinstance(oldest, str) else oldest
         )
-    suspended = _visible(Subscription, viewer).one_of("customer_id", customer_ids)
+    suspended = visible(Subscription, viewer).one_of("customer_id", customer_ids)
     suspended.add("suspension_reasons LIKE {}", f"%{SuspensionReason.NON_PAYMENT.value}%")
     cut_off = {
         row[0]

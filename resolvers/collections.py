@@ -11,7 +11,8 @@ recorded, and what it did is not done again: a second run on the same day does n
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +21,7 @@ from tortoise.transactions import in_transaction
 
 from auth.viewer import Viewer
 from resolvers import subscriptions
-from resolvers.audit import Actor, record_change, snapshot
+from resolvers.audit import Actor, record_change, snapshot, system_actor
 from resolvers.errors import BadInput, InvalidInput, NotFound, VersionConflict
 from resolvers.models import (
     CollectionAction,
@@ -37,6 +38,7 @@ from resolvers.models import (
 from resolvers.subscriptions import add_suspension, lift_reasons, reasons_of
 
 NON_PAYMENT = SuspensionReason.NON_PAYMENT
+Progress = Callable[[int, int], None]  # told (customers handled, customers to handle)
 MAX_DAYS = 3650
 MAX_REMINDERS = 10
 MAX_NOTICE = 2000
@@ -173,23 +175,48 @@ class Action:
 
 
 async def run_collections(
-    actor: Actor, *, as_of: date, dry_run: bool, progress: Any = None
+    actor: Actor, *, as_of: date, dry_run: bool, progress: Progress | None = None
 ) -> list[Action]:
     """What the viewer's policy asks for its customers on `as_of`; applied (with an audit
     record and change event for each change) in one transaction unless `dry_run`.
     `progress(done, total)` is told as customers are handled."""
-    viewer = actor.viewer
-    policy = await policy_of(viewer.partner_id)
+    return await _run(actor, actor.viewer.partner_id, as_of, dry_run, progress)
+
+
+async def run_every_policy(
+    *, as_of: date, dry_run: bool, progress: Callable[[int, int], Progress] | None = None
+) -> Counter[str]:
+    """Collections for every seller with a policy, one transaction each, as partnergraph
+    itself (the CLI and the scheduler). `progress(seller, sellers)` gives the progress
+    callback of each run. Returns how many actions of each kind there were."""
+    actor = system_actor("collections")
+    sellers = (
+        await CollectionsPolicy.all().order_by("seller_id").values_list("seller_id", flat=True)
+    )
+    counted: Counter[str] = Counter()
+    for position, seller_id in enumerate(sellers, start=1):
+        told = progress(position, len(sellers)) if progress is not None else None
+        for action in await _run(actor, seller_id, as_of, dry_run, told):
+            counted[action.kind.value] += 1
+    return counted
+
+
+async def _run(
+    actor: Actor, seller_id: int, as_of: date, dry_run: bool, progress: Progress | None
+) -> list[Action]:
+    policy = await policy_of(seller_id)
     if policy is None:
         raise NotFound("collections.no_policy")
     async with in_transaction():
-        actions = await _planned(viewer.partner_id, policy, as_of, progress)
+        actions = await _planned(seller_id, policy, as_of, progress)
         if not dry_run:
-            await _apply(actor, viewer.partner_id, actions, as_of)
+            await _apply(actor, seller_id, actions, as_of)
     return actions
 
 
-async def _planned(seller_id: int, policy: Any, as_of: date, progress: Any) -> list[Action]:
+async def _planned(
+    seller_id: int, policy: Any, as_of: date, progress: Progress | None
+) -> list[Action]:
     overdue = await Invoice.filter(
         seller_id=seller_id, status=InvoiceStatus.OPEN, due_date__lt=as_of
     ).order_by("customer_id", "due_date", "id")
@@ -207,10 +234,23 @@ async def _planned(seller_id: int, policy: Any, as_of: date, progress: Any) -> l
     ).order_by("customer_id", "id")
     customers = sorted({*by_customer, *(row.customer_id for row in cut_off)})
     thresholds = reminder_days(policy)
+    suspend_after = policy.suspend_after_days
+    lateness = {
+        customer_id: max((as_of - invoice.due_date).days for invoice in invoices)
+        for customer_id, invoices in by_customer.items()
+    }
+    delinquent = {
+        customer_id: by_customer[customer_id]
+        for customer_id, late in lateness.items()
+        if suspend_after is not None and late >= suspend_after
+    }
+    affected = await _affected(policy, delinquent)
     actions: list[Action] = []
+    if progress is not None:
+        progress(0, len(customers))
     for done, customer_id in enumerate(customers, start=1):
         invoices = by_customer.get(customer_id, [])
-        late = max(((as_of - invoice.due_date).days for invoice in invoices), default=0)
+        late = lateness.get(customer_id, 0)
         for invoice in invoices:
             days = (as_of - invoice.due_date).days
             reached = [day for day in thresholds if day <= days]
@@ -224,9 +264,8 @@ async def _planned(seller_id: int, policy: Any, as_of: date, progress: Any) -> l
                         threshold_days=reached[-1],
                     )
                 )
-        suspend_after = policy.suspend_after_days
-        if invoices and suspend_after is not None and late >= suspend_after:
-            for subscription in await _affected(policy, customer_id, invoices, as_of):
+        if customer_id in delinquent:
+            for subscription in affected.get(customer_id, ()):
                 actions.append(
                     Action(
                         CollectionActionKind.SUSPEND,
@@ -252,23 +291,30 @@ async def _planned(seller_id: int, policy: Any, as_of: date, progress: Any) -> l
 
 
 async def _affected(
-    policy: Any, customer_id: int, invoices: list[Invoice], as_of: date
-) -> list[Subscription]:
-    """The customer's subscriptions a suspension for non-payment reaches and hasn't yet."""
-    candidates = Subscription.filter(
-        customer_id=customer_id,
+    policy: Any, delinquent: dict[int, list[Invoice]]
+) -> dict[int, list[Subscription]]:
+    """Each delinquent customer's subscriptions that a suspension for non-payment reaches
+    and hasn't yet (by the policy's scope: all, or those its overdue invoices bill and their
+    add-ons), in two statements for any number of customers."""
+    if not delinquent:
+        return {}
+    rows = await Subscription.filter(
+        customer_id__in=list(delinquent),
         status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED],
-    )
+    ).order_by("customer_id", "id")
     if policy.scope == SuspensionScope.INVOICED_SUBSCRIPTIONS:
-        invoiced = await InvoiceLine.filter(
-            invoice_id__in=[invoice.id for invoice in invoices], subscription_id__not_isnull=True
-        ).values_list("subscription_id", flat=True)
-        bases = set(invoiced)
-        rows = await candidates.order_by("id")
+        invoice_ids = [invoice.id for invoices in delinquent.values() for invoice in invoices]
+        bases = set(
+            await InvoiceLine.filter(
+                invoice_id__in=invoice_ids, subscription_id__not_isnull=True
+            ).values_list("subscription_id", flat=True)
+        )
         rows = [row for row in rows if row.id in bases or row.parent_id in bases]
-    else:
-        rows = await candidates.order_by("id")
-    return [row for row in rows if NON_PAYMENT not in reasons_of(row)]
+    found: dict[int, list[Subscription]] = {}
+    for row in rows:
+        if NON_PAYMENT not in reasons_of(row):
+            found.setdefault(row.customer_id, []).append(row)
+    return found
 
 
 async def _apply(actor: Actor, seller_id: int, actions: list[Action], as_of: date) -> None:

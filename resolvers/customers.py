@@ -156,7 +156,7 @@ def _contact_columns(contact: Contact | None, problems: list[DomainError]) -> di
     }
 
 
-async def _check_reseller(viewer: Viewer, reseller_id: int | None) -> None:
+async def check_reseller(viewer: Viewer, reseller_id: int | None) -> None:
     """A customer may be created for a reseller only by that reseller or by its provider."""
     if reseller_id is None:
         return
@@ -220,7 +220,7 @@ async def create_customer(
         await _check_external_id(seller_id, values["external_id"])
 
     async def insert() -> Customer:
-        await _check_reseller(viewer, reseller_id)
+        await check_reseller(viewer, reseller_id)
         await external_id_free()
         customer = await Customer.create(**{**values, **owner, "seller_id": seller_id})
         await record_change(

@@ -196,3 +196,26 @@ async def pages_by_parent(
         else:
             pages[owner] = Page([], False, request.after is not None, count)
     return pages
+
+
+# What a nested page asks of its loader: (first, after, last, before, filter value), and the
+# columns to read (None: all).
+Asked = tuple[tuple[int | None, int | None, int | None, int | None, Any], frozenset[str] | None]
+
+
+async def parent_pages(
+    keys: Sequence[tuple[int, Asked]], parent: str, where_of: Callable[[Any], Where]
+) -> list[Page[Any]]:
+    """A DataLoader's batch of nested pages: for each (parent id, asked), that page of the
+    parent's rows matching `where_of(filter value)`; one statement per distinct ask."""
+    pages: dict[tuple[int, Asked], Page[Any]] = {}
+    wanted: dict[Asked, list[int]] = {}
+    for parent_id, asked in keys:
+        wanted.setdefault(asked, []).append(parent_id)
+    for asked, parents in wanted.items():
+        (first, after, last, before, value), columns = asked
+        request = PageRequest(first=first, after=after, last=last, before=before)
+        found = await pages_by_parent(where_of(value), parent, parents, request, columns=columns)
+        for parent_id, page in found.items():
+            pages[parent_id, asked] = page
+    return [pages[key] for key in keys]

@@ -43,7 +43,7 @@ from resolvers.models import (
     SuspensionReason,
 )
 from resolvers.money import Money, money_of
-from resolvers.pagination import Page, PageRequest, pages_by_parent, paginate
+from resolvers.pagination import Asked, Page, PageRequest, paginate, parent_pages
 from resolvers.rows import Row, Where, rows_by_id, select_rows
 from resolvers.tenancy import visible_rows
 
@@ -140,31 +140,14 @@ async def list_subscriptions(viewer: Viewer, *, page: PageRequest, criteria: Fil
     return await paginate(criteria.where(viewer), page)
 
 
-# What a customer's subscription page asks: first, after, last, before and a status.
-PageOfCustomer = tuple[int | None, int | None, int | None, int | None, SubscriptionStatus | None]
-
-
-# The columns to read (None: all) of a customer's subscription page.
-Asked = tuple[PageOfCustomer, frozenset[str] | None]
-
-
 async def customer_subscription_pages(
     viewer: Viewer, keys: Sequence[tuple[int, Asked]]
 ) -> list[Page[Row]]:
-    """A DataLoader's batch: for each (customer id, (page, columns)), that page of the
-    customer's subscriptions; one statement per distinct page and columns."""
-    pages: dict[tuple[int, Asked], Page[Row]] = {}
-    wanted: dict[Asked, list[int]] = {}
-    for customer_id, asked in keys:
-        wanted.setdefault(asked, []).append(customer_id)
-    for asked, customers in wanted.items():
-        (first, after, last, before, status), columns = asked
-        request = PageRequest(first=first, after=after, last=last, before=before)
-        where = Filter(status=status).where(viewer)
-        found = await pages_by_parent(where, "customer_id", customers, request, columns=columns)
-        for customer_id, page in found.items():
-            pages[customer_id, asked] = page
-    return [pages[key] for key in keys]
+    """A DataLoader's batch: for each (customer id, (page and status, columns)), that page of
+    the customer's subscriptions."""
+    return await parent_pages(
+        keys, "customer_id", lambda status: Filter(status=status).where(viewer)
+    )
 
 
 async def quantity_histories(viewer: Viewer, ids: Sequence[int]) -> list[list[Row]]:

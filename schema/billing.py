@@ -3,7 +3,7 @@ collections policy, with their mutations."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -13,7 +13,15 @@ import strawberry
 
 from auth.permissions import Capability
 from resolvers import billing, collections, models
-from resolvers.billing import InvoiceFilter, NewInvoice, NewLine, NewPayment, Terms, from_minor
+from resolvers.billing import (
+    DisputeFilter,
+    InvoiceFilter,
+    NewInvoice,
+    NewLine,
+    NewPayment,
+    Terms,
+    from_minor,
+)
 from resolvers.collections import PolicyOrder
 from resolvers.errors import NotFound
 from schema.errors import UserError, attempt
@@ -250,6 +258,26 @@ class Invoice(Node):
     from_model = of
 
 
+def customer_invoices_part(
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    status: InvoiceStatus | None = None,
+) -> Hashable:
+    """What `Customer.invoices`' arguments ask of its loader: a page and a status."""
+    page = page_request(first, after, last, before).validated()
+    return (page.first, page.after, page.last, page.before, status.value if status else None)
+
+
+CUSTOMER_INVOICES = Relation(
+    loader="customer_invoices",
+    key="pk",
+    convert=lambda page: connection(page, Invoice.of),
+    arguments=customer_invoices_part,
+)
+
+
 @strawberry.type(description="A seller's collections policy, as its customers are told it.")
 class CollectionsPolicy:
     reminder_days_past_due: list[int] = field(READ, description="Reminders at these days.")
@@ -347,6 +375,12 @@ class InvoiceFilterInput:
     customer_id: strawberry.ID | None = None
     status: InvoiceStatus | None = None
     updated_since: datetime | None = None
+
+
+@strawberry.input(description="Which disputes to list.")
+class DisputeFilterInput:
+    customer_id: strawberry.ID | None = None
+    status: DisputeStatus | None = None  # type: ignore[valid-type]
 
 
 @strawberry.input
@@ -515,6 +549,28 @@ class BillingQuery:
             info.context.signed_in, page=page_request(first, after, last, before), criteria=criteria
         )
         return connection(page, Invoice.of)
+
+    @field(READ, description="Billing disputes opened on your customers' behalf, oldest first.")
+    async def disputes(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: DisputeFilterInput | None = None,
+    ) -> Connection[BillingDispute] | None:
+        given = filter or DisputeFilterInput()
+        criteria = DisputeFilter(
+            customer_id=decode_id(given.customer_id, "Customer", ["filter", "customerId"])
+            if given.customer_id
+            else None,
+            status=given.status,
+        )
+        page = await billing.list_disputes(
+            info.context.signed_in, page=page_request(first, after, last, before), criteria=criteria
+        )
+        return connection(page, BillingDispute.of)
 
     @field(READ, description="One invoice by id.")
     async def invoice(self, info: strawberry.Info, id: strawberry.ID) -> Invoice | None:

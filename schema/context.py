@@ -13,6 +13,7 @@ from auth.viewer import Viewer
 from resolvers.audit import Actor
 from resolvers.billing import (
     billing_summaries,
+    customer_invoice_pages,
     disputes_by_id,
     invoice_disputes,
     invoice_lines,
@@ -58,6 +59,7 @@ class Loaders:
     customer_subscriptions = _Loader(customer_subscription_pages)
     quantity_histories = _Loader(quantity_histories)
     invoices = _Loader(invoices_by_id)
+    customer_invoices = _Loader(customer_invoice_pages)
     payments = _Loader(payments_by_id)
     disputes = _Loader(disputes_by_id)
     invoice_lines = _Loader(invoice_lines)

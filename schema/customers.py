@@ -13,7 +13,13 @@ from auth.permissions import Capability
 from resolvers import customers, models
 from resolvers.customers import Contact
 from resolvers.errors import NotFound
-from schema.billing import BillingRelationship, billing_of
+from schema.billing import (
+    CUSTOMER_INVOICES,
+    BillingRelationship,
+    Invoice,
+    InvoiceStatus,
+    billing_of,
+)
 from schema.errors import UserError, attempt
 from schema.guards import field, mutation
 from schema.nodes import Node, decode_id, node_type, to_global_id
@@ -112,6 +118,24 @@ class Customer(Node, FromRow):
         status: SubscriptionStatus | None = None,  # type: ignore[valid-type]
     ) -> Connection[Subscription] | None:
         return SUBSCRIPTIONS.resolve(
+            info, self, first=first, after=after, last=last, before=before, status=status
+        )
+
+    @relation_field(
+        Capability.BILLING_READ,
+        CUSTOMER_INVOICES,
+        description="The customer's invoices, oldest first, 1–100 a page.",
+    )
+    def invoices(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        status: InvoiceStatus | None = None,
+    ) -> Connection[Invoice] | None:
+        return CUSTOMER_INVOICES.resolve(
             info, self, first=first, after=after, last=last, before=before, status=status
         )
 

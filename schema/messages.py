@@ -330,6 +330,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Riattiva prima l'abbonamento base: i componenti aggiuntivi lo seguono.",
         "Återaktivera basprenumerationen först: tilläggen följer den.",
     ),
+    # reports
+    "report.period": _m(
+        "The period must be a month written YYYY-MM, such as 2026-11.",
+        "O período tem de ser um mês no formato AAAA-MM, por exemplo 2026-11.",
+        "O período deve ser um mês no formato AAAA-MM, por exemplo 2026-11.",
+        "Il periodo deve essere un mese nel formato AAAA-MM, ad esempio 2026-11.",
+        "Perioden måste vara en månad skriven ÅÅÅÅ-MM, till exempel 2026-11.",
+    ),
     # billing
     "billing.terms_days": _m(
         "Payment terms must be between 0 and {maximum} days.",

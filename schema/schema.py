@@ -16,6 +16,7 @@ from schema.billing import BillingMutation, BillingQuery
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.nodes import NodeQuery
 from schema.partners import PartnerQuery
+from schema.reports import ReportQuery
 from schema.resellers import ResellerMutation, ResellerQuery
 from schema.scalars import DateTime, DecimalScalar
 from schema.subscriptions import SubscriptionMutation, SubscriptionQuery
@@ -31,6 +32,7 @@ Query = merge_types(
         CustomerQuery,
         SubscriptionQuery,
         BillingQuery,
+        ReportQuery,
         ResellerQuery,
         UserQuery,
         AuditQuery,

@@ -11,7 +11,14 @@ import pytest
 
 from auth.viewer import Role
 from resolvers import models, subscriptions
-from resolvers.billing import NewLine, NewPayment, issue_invoice, record_payment
+from resolvers.billing import (
+    NewLine,
+    NewPayment,
+    issue_invoice,
+    open_dispute,
+    record_payment,
+    resolve_dispute,
+)
 from resolvers.collections import PolicyOrder, set_policy
 from resolvers.errors import BadInput, InvalidInput
 from schema.nodes import to_global_id
@@ -453,3 +460,74 @@ def test_a_bad_line_is_named_by_its_position() -> None:
     assert [problem.field for problem in problems if isinstance(problem, BadInput)] == [
         ["lines", "1", "quantity"]
     ]
+
+
+PAGE_WITH_INVOICES = """
+query Page($first: Int!, $status: InvoiceStatus) {
+  customers(first: $first) {
+    nodes { companyName
+            invoices(first: 2, status: $status) {
+              totalCount pageInfo { hasNextPage }
+              nodes { number status total { amount } } } }
+  }
+}"""
+
+
+async def test_each_customers_invoices_come_in_pages_at_a_fixed_statement_count(
+    api: Api, world: World
+) -> None:
+    for number in range(60):
+        await world.add_customer("direct", f"Extra {number}")
+    for index in (0, 0, 0, 30, 59):
+        await world.add_invoice("direct", index)
+    await _overdue(world, "direct", 5, index=30)
+    token = world.admin("direct")
+    await api.data(PAGE_WITH_INVOICES, {"first": 1}, token=token)
+    counts = {}
+    for size in (5, 60):
+        with counting_statements() as statements:
+            data = await api.data(PAGE_WITH_INVOICES, {"first": size}, token=token)
+        counts[size] = len(statements)
+    assert counts == {5: 3, 60: 3}  # directory, customers, one page of invoices for all
+    nodes = data["customers"]["nodes"]
+    first = nodes[0]["invoices"]
+    assert (first["totalCount"], first["pageInfo"]["hasNextPage"]) == (3, True)
+    assert [invoice["number"] for invoice in first["nodes"]] == ["INV-000001", "INV-000002"]
+    assert nodes[30]["invoices"]["nodes"][1]["status"] == "OVERDUE"
+    overdue = await api.data(PAGE_WITH_INVOICES, {"first": 60, "status": "OVERDUE"}, token=token)
+    counted = [node["invoices"]["totalCount"] for node in overdue["customers"]["nodes"]]
+    assert sum(counted) == 1
+
+
+DISPUTES = """
+query Disputes($filter: DisputeFilterInput) {
+  disputes(first: 10, filter: $filter) {
+    totalCount nodes { id status reason invoice { number } }
+  }
+}"""
+
+
+async def test_disputes_are_listed_per_tenant_and_filtered(api: Api, world: World) -> None:
+    actor = await world.actor("direct")
+    first = await world.add_invoice("direct")
+    second = await world.add_invoice("direct", 1)
+    await open_dispute(actor, invoice_id=first.id, reason="Seats unused", amount=None)
+    opened = await open_dispute(actor, invoice_id=second.id, reason="Wrong price", amount=None)
+    await resolve_dispute(
+        actor,
+        dispute_id=opened.id,
+        outcome=models.DisputeOutcome.REJECTED,
+        resolution="Price was agreed",
+        credit=None,
+    )
+    other = await world.add_invoice("other")
+    await open_dispute(await world.actor("other"), invoice_id=other.id, reason="No", amount=None)
+    token = world.admin("direct")
+    every = (await api.data(DISPUTES, token=token))["disputes"]
+    assert [node["reason"] for node in every["nodes"]] == ["Seats unused", "Wrong price"]
+    still_open = await api.data(DISPUTES, {"filter": {"status": "OPEN"}}, token=token)
+    assert [node["invoice"]["number"] for node in still_open["disputes"]["nodes"]] == ["INV-000001"]
+    beta = await api.data(
+        DISPUTES, {"filter": {"customerId": world.customer_id("direct", 1)}}, token=token
+    )
+    assert beta["disputes"]["totalCount"] == 1

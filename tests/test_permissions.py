@@ -137,6 +137,9 @@ ROOT_FIELDS: dict[str, tuple[Capability, str]] = {
     "invoices": (Capability.BILLING_READ, "invoices(first: 1) { totalCount }"),
     "invoice": (Capability.BILLING_READ, "invoice(id: $invoice) { id }"),
     "collectionsPolicy": (Capability.BILLING_READ, "collectionsPolicy { version }"),
+    "disputes": (Capability.BILLING_READ, "disputes(first: 1) { totalCount }"),
+    "agingReport": (Capability.BILLING_READ, "agingReport { totals { amount } }"),
+    "microsoftBill": (Capability.PRICING_READ, "microsoftBill { cost { amount } }"),
 }
 LOOKED_UP = {"node": Capability.PARTNER_READ, "nodes": Capability.PARTNER_READ}
 MUTATIONS: dict[str, tuple[Capability, str]] = {

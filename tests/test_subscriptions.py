@@ -17,7 +17,7 @@ from schema.nodes import to_global_id
 from schema.pagination import encode_cursor
 from schema.partners import Partner
 from schema.subscriptions import SUBSCRIPTION_COLUMNS, Subscription
-from tests.conftest import Api, World, counting_statements, run_cli
+from tests.conftest import Api, Clock, World, counting_statements, run_cli
 
 CREATE = """
 mutation($input: CreateSubscriptionInput!) {
@@ -127,22 +127,6 @@ def order(world: World, owner: str = "direct", **overrides: Any) -> dict[str, An
 
 def gid(row: models.Subscription) -> str:
     return to_global_id("Subscription", row.id)
-
-
-class Clock:
-    """Moves the moment the subscription rules are applied at."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.moment = datetime.now(UTC)
-        monkeypatch.setattr(subscriptions, "now", lambda: self.moment)
-
-    def at(self, moment: datetime) -> None:
-        self.moment = moment
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 async def test_a_subscription_is_bought_with_money_as_decimal_strings(

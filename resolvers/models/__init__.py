@@ -17,6 +17,7 @@ from resolvers.models.billing import (
 )
 from resolvers.models.customers import Customer
 from resolvers.models.events import AuditEvent, ChangeEvent, IdempotencyKey
+from resolvers.models.jobs import ScheduledRun
 from resolvers.models.partners import Cloud, Partner, User
 from resolvers.models.subscriptions import (
     BillingCycle,
@@ -48,6 +49,7 @@ __all__ = [
     "Partner",
     "Payment",
     "ProductFamily",
+    "ScheduledRun",
     "Subscription",
     "SubscriptionQuantity",
     "SubscriptionStatus",

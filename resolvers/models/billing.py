@@ -176,7 +176,12 @@ class BillingDispute(Model):
 
     class Meta:
         table = "billing_disputes"
-        indexes = (("invoice_id", "id"), ("partner_id", "id"), ("reseller_id", "id"))
+        indexes = (
+            ("invoice_id", "id"),
+            ("customer_id", "id"),
+            ("partner_id", "id"),
+            ("reseller_id", "id"),
+        )
 
 
 class SuspensionScope(StrEnum):
