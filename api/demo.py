@@ -1,17 +1,35 @@
 """Demo data: a direct-bill partner, an indirect provider with two resellers, customers in
-the five languages of the source documents, and their subscriptions across the product
-families, in the customers' currencies (one with an add-on, one suspended)."""
+the five languages of the source documents, their subscriptions across the product families
+in the customers' currencies (one with an add-on, one suspended), and billing: a collections
+policy per seller, and invoices paid, open, overdue and disputed — with one customer (the
+direct partner's fourth) far enough past due that the next collections run suspends it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from auth.viewer import PartnerKind, Role
 from resolvers.audit import Actor
+from resolvers.billing import (
+    NewInvoice,
+    NewLine,
+    NewPayment,
+    from_minor,
+    issue_invoice,
+    open_dispute,
+    record_payment,
+)
+from resolvers.collections import PolicyOrder, set_policy
 from resolvers.customers import Contact, create_customer
-from resolvers.models import BillingCycle, Partner, ProductFamily, SuspensionReason
+from resolvers.models import BillingCycle, Partner, ProductFamily, Subscription, SuspensionReason
 from resolvers.partners import add_partner
-from resolvers.subscriptions import NewSubscription, create_subscription, suspend_subscription
+from resolvers.subscriptions import (
+    NewSubscription,
+    create_subscription,
+    now,
+    suspend_subscription,
+)
 from resolvers.users import authenticate
 
 DIRECT = ("3f2b8c1e-7a4d-4e2b-9c1a-5d6e7f8a9b01", "Contoso Cloud Services", PartnerKind.DIRECT_BILL)
@@ -204,11 +222,15 @@ async def seed_demo() -> bool:
                 external_id=f"ERP-{tenant_id[:4].upper()}-{number:04d}",
                 billing_contact=Contact(name=contact, email=email),
             )
-            await _subscriptions(actor, customer.id, CURRENCIES[country], number)
+            bought = await _subscriptions(actor, customer.id, CURRENCIES[country], number)
+            await _invoices(actor, customer.id, CURRENCIES[country], number, bought)
+        await set_policy(actor, POLICY)
     return True
 
 
-async def _subscriptions(actor: Actor, customer_id: int, currency: str, number: int) -> None:
+async def _subscriptions(
+    actor: Actor, customer_id: int, currency: str, number: int
+) -> list[Subscription]:
     """Two offers per customer, in its currency; the first customer of each tenant also has
     a Teams Phone add-on, the second a suspended subscription."""
     rate = Decimal(TO_EUR[currency])
@@ -250,3 +272,61 @@ async def _subscriptions(actor: Actor, customer_id: int, currency: str, number: 
         await suspend_subscription(
             actor, subscription_id=bought[1].id, reason=SuspensionReason.PARTNER_REQUEST
         )
+    return bought
+
+
+# Each seller's customers by number: (days since the invoice was issued, how it stands).
+# Terms are 30 days, so an invoice issued 42 days ago is 12 days past due.
+INVOICES = {
+    1: ((65, "paid"), (5, "open")),
+    2: ((42, "open"),),  # overdue: a reminder is due
+    3: ((80, "disputed"),),  # past the suspension day, but disputed: never suspended
+    4: ((75, "open"), (10, "open")),  # 45 days past due: the next run suspends
+    5: ((35, "paid"),),
+}
+POLICY = PolicyOrder(
+    reminder_days_past_due=[7, 14, 30],
+    suspend_after_days_past_due=40,
+    reactivate_on_payment=True,
+    customer_notice="Questions about an invoice? Write to billing@contoso.example.",
+)
+
+
+async def _invoices(
+    actor: Actor, customer_id: int, currency: str, number: int, bought: list[Subscription]
+) -> None:
+    """Invoices billing the customer's first priced subscription, as `INVOICES` says."""
+    today = now()
+    billed = next(row for row in bought if Decimal(row.unit_price) > 0)
+    for days_ago, state in INVOICES.get(number, ()):
+        issued = today - timedelta(days=days_ago)
+        line = NewLine(
+            description=f"{billed.offer_name} × {billed.quantity}, {issued:%B %Y}",
+            quantity=Decimal(billed.quantity),
+            unit_price=Decimal(billed.unit_price),
+            subscription_id=billed.id,
+        )
+        order = NewInvoice(
+            customer_id=customer_id,
+            currency=currency,
+            due_date=(issued + timedelta(days=30)).date(),
+            lines=[line],
+            issued_at=issued,
+        )
+        invoice = await issue_invoice(actor, order)
+        if state == "paid":
+            payment = NewPayment(
+                invoice_id=invoice.id,
+                amount=from_minor(invoice.total_minor, currency),
+                currency=currency,
+                reference=f"SEPA-{invoice.id:06d}",
+                received_at=issued + timedelta(days=20),
+            )
+            await record_payment(actor, payment)
+        elif state == "disputed":
+            await open_dispute(
+                actor,
+                invoice_id=invoice.id,
+                reason="Licences billed after the customer reduced the seat count.",
+                amount=None,
+            )

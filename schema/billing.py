@@ -28,6 +28,7 @@ from schema.errors import UserError, attempt
 from schema.guards import field, mutation
 from schema.money import Money, MoneyInput
 from schema.nodes import Node, decode_id, node_type, to_global_id
+from schema.notices import CustomerNotice, collections_notice
 from schema.pagination import Connection, connection, page_request
 from schema.partners import Partner
 from schema.relations import Relation, relation_field
@@ -313,6 +314,11 @@ class BillingRelationship:
     overdue_amount: Money = field(READ, description="Open and past due (disputes excluded).")
     disputed_amount: Money = field(READ, description="Unpaid on invoices under dispute.")
     days_past_due: int = field(READ, description="Days since its oldest overdue due date.")
+    collections_notice: CustomerNotice | None = field(
+        READ,
+        description="Its seller's collections policy as the customer is told it, in the "
+        "customer's language; null while the seller has none.",
+    )
     version: int | None = field(READ, description="Of its terms; null until they are set.")
     seller_pk: strawberry.Private[int]
     provider_pk: strawberry.Private[int | None]
@@ -361,6 +367,7 @@ async def billing_of(info: strawberry.Info, customer: Any) -> BillingRelationshi
         overdue_amount=money(summary.overdue_minor, currency),  # type: ignore[arg-type]
         disputed_amount=money(summary.disputed_minor, currency),  # type: ignore[arg-type]
         days_past_due=days,
+        collections_notice=collections_notice(policy, row.language) if policy else None,
         version=account.version if account else None,
         seller_pk=row.seller_id,
         provider_pk=row.partner_id if row.reseller_id is not None else None,

@@ -330,6 +330,71 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Riattiva prima l'abbonamento base: i componenti aggiuntivi lo seguono.",
         "Återaktivera basprenumerationen först: tilläggen följer den.",
     ),
+    # the collections policy as customers read it
+    "notice.and": _m("and", "e", "e", "e", "och"),
+    "notice.reminders": _m(
+        "We send payment reminders {days} days after the due date.",
+        "Enviamos lembretes de pagamento {days} dias após a data de vencimento.",
+        "Enviamos lembretes de pagamento {days} dias após a data de vencimento.",
+        "Inviamo promemoria di pagamento {days} giorni dopo la data di scadenza.",
+        "Vi skickar betalningspåminnelser {days} dagar efter förfallodagen.",
+    ),
+    "notice.suspend.ALL_SUBSCRIPTIONS": _m(
+        "If an invoice is still unpaid {days} days after its due date, access to all your "
+        "subscriptions is suspended.",
+        "Se uma fatura continuar por pagar {days} dias após a data de vencimento, o acesso a "
+        "todas as suas subscrições é suspenso.",
+        "Se uma fatura continuar em aberto {days} dias após o vencimento, o acesso a todas as "
+        "suas assinaturas é suspenso.",
+        "Se una fattura risulta ancora non pagata {days} giorni dopo la scadenza, l'accesso a "
+        "tutte le sue sottoscrizioni viene sospeso.",
+        "Om en faktura fortfarande är obetald {days} dagar efter förfallodagen stängs åtkomsten "
+        "till alla era prenumerationer av.",
+    ),
+    "notice.suspend.INVOICED_SUBSCRIPTIONS": _m(
+        "If an invoice is still unpaid {days} days after its due date, access to the "
+        "subscriptions billed on it is suspended.",
+        "Se uma fatura continuar por pagar {days} dias após a data de vencimento, o acesso às "
+        "subscrições nela faturadas é suspenso.",
+        "Se uma fatura continuar em aberto {days} dias após o vencimento, o acesso às "
+        "assinaturas cobradas nela é suspenso.",
+        "Se una fattura risulta ancora non pagata {days} giorni dopo la scadenza, l'accesso "
+        "alle sottoscrizioni fatturate in essa viene sospeso.",
+        "Om en faktura fortfarande är obetald {days} dagar efter förfallodagen stängs åtkomsten "
+        "till de prenumerationer som faktureras på den av.",
+    ),
+    "notice.never_suspended": _m(
+        "Access is never suspended for non-payment.",
+        "O acesso nunca é suspenso por falta de pagamento.",
+        "O acesso nunca é suspenso por falta de pagamento.",
+        "L'accesso non viene mai sospeso per mancato pagamento.",
+        "Åtkomsten stängs aldrig av på grund av utebliven betalning.",
+    ),
+    "notice.reactivated_on_payment": _m(
+        "Access is restored as soon as the overdue amount is paid.",
+        "O acesso é restabelecido assim que o montante em atraso for pago.",
+        "O acesso é restabelecido assim que o valor em atraso for pago.",
+        "L'accesso viene ripristinato non appena l'importo scaduto è pagato.",
+        "Åtkomsten återställs så snart det förfallna beloppet är betalt.",
+    ),
+    "notice.reactivated_on_request": _m(
+        "After a suspension, access is restored once you contact us and settle the overdue amount.",
+        "Após uma suspensão, o acesso é restabelecido quando nos contactar e regularizar o "
+        "montante em atraso.",
+        "Após uma suspensão, o acesso é restabelecido quando você entrar em contato conosco e "
+        "quitar o valor em atraso.",
+        "Dopo una sospensione, l'accesso viene ripristinato quando ci contatta e salda "
+        "l'importo scaduto.",
+        "Efter en avstängning återställs åtkomsten när ni kontaktar oss och betalar det "
+        "förfallna beloppet.",
+    ),
+    "notice.disputes": _m(
+        "An invoice you dispute does not lead to a suspension while the dispute is open.",
+        "Uma fatura que conteste não leva a suspensão enquanto a contestação estiver aberta.",
+        "Uma fatura contestada não leva à suspensão enquanto a contestação estiver aberta.",
+        "Una fattura contestata non porta alla sospensione finché la contestazione è aperta.",
+        "En faktura som ni bestrider leder inte till avstängning så länge tvisten pågår.",
+    ),
     # reports
     "report.period": _m(
         "The period must be a month written YYYY-MM, such as 2026-11.",

@@ -531,3 +531,34 @@ async def test_disputes_are_listed_per_tenant_and_filtered(api: Api, world: Worl
         DISPUTES, {"filter": {"customerId": world.customer_id("direct", 1)}}, token=token
     )
     assert beta["disputes"]["totalCount"] == 1
+
+
+NOTICE = """
+query Notice($id: ID!) { customer(id: $id) { billing { collectionsNotice { language text } } } }
+"""
+
+
+async def test_the_collections_notice_is_written_in_the_customers_language(
+    api: Api, world: World
+) -> None:
+    absent = await api.data(NOTICE, {"id": world.customer_id("other")}, token=world.admin("other"))
+    assert absent["customer"]["billing"]["collectionsNotice"] is None
+    order = PolicyOrder([7, 14, 30], 45, True, customer_notice="Ring oss på 08-123 45 67.")
+    await set_policy(await world.actor("other"), order)
+    swedish = await api.data(NOTICE, {"id": world.customer_id("other")}, token=world.admin("other"))
+    assert swedish["customer"]["billing"]["collectionsNotice"] == {
+        "language": "sv",
+        "text": "Vi skickar betalningspåminnelser 7, 14 och 30 dagar efter förfallodagen. "
+        "Om en faktura fortfarande är obetald 45 dagar efter förfallodagen stängs åtkomsten "
+        "till alla era prenumerationer av. Åtkomsten återställs så snart det förfallna "
+        "beloppet är betalt. En faktura som ni bestrider leder inte till avstängning så länge "
+        "tvisten pågår. Ring oss på 08-123 45 67.",
+    }
+    await set_policy(await world.actor("direct"), PolicyOrder([], None, False))
+    portuguese = await api.data(
+        NOTICE, {"id": world.customer_id("direct")}, token=world.admin("direct")
+    )
+    assert portuguese["customer"]["billing"]["collectionsNotice"] == {
+        "language": "pt-PT",
+        "text": "O acesso nunca é suspenso por falta de pagamento.",
+    }

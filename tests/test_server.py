@@ -111,6 +111,23 @@ def test_a_printed_demo_token_answers_the_viewer_query_over_http(
         "it",
         "sv",
     }
+    status, body = _post(
+        f"{server}/graphql",
+        "{ customers { nodes { billing { standing } invoices { nodes { status } } } } "
+        "agingReport { totals { amount currency } } }",
+        tokens["billing_admin"],
+    )
+    nodes = body["data"]["customers"]["nodes"]
+    assert [node["billing"]["standing"] for node in nodes] == [
+        "GOOD",
+        "OVERDUE",
+        "GOOD",  # its only unpaid invoice is disputed
+        "DELINQUENT",  # the next collections run suspends it
+        "GOOD",
+    ]
+    statuses = {invoice["status"] for node in nodes for invoice in node["invoices"]["nodes"]}
+    assert statuses == {"PAID", "OPEN", "OVERDUE", "DISPUTED"}
+    assert len(body["data"]["agingReport"]["totals"]) == 3  # EUR, BRL and SEK are owed
     with urllib.request.urlopen(f"{server}/readyz", timeout=5) as response:  # noqa: S310
         assert json.loads(response.read()) == {"status": "ok", "database": "reachable"}
 
