@@ -11,18 +11,18 @@ from decimal import Decimal
 
 from auth.viewer import PartnerKind, Role
 from resolvers.audit import Actor
-from resolvers.billing import (
+from resolvers.collections import PolicyOrder, set_policy
+from resolvers.customers import Contact, create_customer
+from resolvers.invoices import (
     NewInvoice,
     NewLine,
     NewPayment,
-    from_minor,
     issue_invoice,
     open_dispute,
     record_payment,
 )
-from resolvers.collections import PolicyOrder, set_policy
-from resolvers.customers import Contact, create_customer
 from resolvers.models import BillingCycle, Partner, ProductFamily, Subscription, SuspensionReason
+from resolvers.money import from_minor
 from resolvers.partners import add_partner
 from resolvers.subscriptions import (
     NewSubscription,

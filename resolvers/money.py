@@ -74,6 +74,15 @@ def minor_units(currency: str) -> int:
     return MINOR_UNITS.get(currency, 2)
 
 
+def to_minor(amount: Decimal, currency: str) -> int:
+    """An amount with no more decimals than the currency's minor unit, in minor units."""
+    return int(amount.scaleb(minor_units(currency)))
+
+
+def from_minor(value: int, currency: str) -> Decimal:
+    return Decimal(value).scaleb(-minor_units(currency))
+
+
 def shown(amount: Decimal, currency: str) -> Decimal:
     """`amount` with at least the currency's minor unit of decimals and no trailing zeros
     beyond it: 12.5 EUR is 12.50, 0.123400 EUR is 0.1234, 1500 JPY is 1500."""

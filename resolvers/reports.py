@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from auth.viewer import Viewer
-from resolvers.billing import rounded, to_minor, visible
+from resolvers.billing import rounded, visible
 from resolvers.customers import check_reseller, get_customer
 from resolvers.errors import BadInput
 from resolvers.models import (
@@ -34,6 +34,7 @@ from resolvers.models import (
     Subscription,
     SubscriptionQuantity,
 )
+from resolvers.money import to_minor
 from resolvers.rows import Row, Where, select, select_rows
 from resolvers.subscriptions import CYCLE_MONTHS, add_months
 

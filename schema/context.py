@@ -11,8 +11,10 @@ from strawberry.dataloader import DataLoader
 
 from auth.viewer import Viewer
 from resolvers.audit import Actor
-from resolvers.billing import (
-    billing_summaries,
+from resolvers.billing import billing_summaries
+from resolvers.collections import policies_by_seller
+from resolvers.customers import customers_by_id
+from resolvers.invoices import (
     customer_invoice_pages,
     disputes_by_id,
     invoice_disputes,
@@ -21,8 +23,6 @@ from resolvers.billing import (
     invoices_by_id,
     payments_by_id,
 )
-from resolvers.collections import policies_by_seller
-from resolvers.customers import customers_by_id
 from resolvers.partners import partners_by_id
 from resolvers.subscriptions import (
     customer_subscription_pages,

@@ -13,15 +13,10 @@ from auth.permissions import Capability
 from resolvers import customers, models
 from resolvers.customers import Contact
 from resolvers.errors import NotFound
-from schema.billing import (
-    CUSTOMER_INVOICES,
-    BillingRelationship,
-    Invoice,
-    InvoiceStatus,
-    billing_of,
-)
+from schema.billing import BillingRelationship, billing_of
 from schema.errors import UserError, attempt
 from schema.guards import field, mutation
+from schema.invoices import CUSTOMER_INVOICES, Invoice, InvoiceStatus
 from schema.nodes import Node, decode_id, node_type, to_global_id
 from schema.objects import FromRow, Read, from_row
 from schema.pagination import Connection, connection, page_request

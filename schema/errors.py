@@ -8,7 +8,7 @@ its traceback under that id; validation and permission messages are never masked
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -69,6 +69,18 @@ async def attempt(work: Awaitable[T], language: str) -> tuple[T | None, list[Use
         return await work, []
     except (DomainError, InvalidInput) as error:
         return None, user_errors(error, language)
+
+
+async def attempted(
+    info: Any, work: Callable[[], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
+    """`attempt` of `work()`, in the caller's language: what `work` raises as it starts (an id
+    it decodes) is a userError too."""
+
+    async def run() -> T:
+        return await work()
+
+    return await attempt(run(), info.context.language)
 
 
 class LocalizedError(GraphQLError):

@@ -7,7 +7,7 @@ from decimal import Decimal
 import strawberry
 
 from auth.permissions import Capability
-from resolvers.money import shown
+from resolvers.money import from_minor, shown
 from schema.guards import field
 
 
@@ -32,6 +32,11 @@ class Money:
                 _MADE.clear()
             made = _MADE[key] = cls(amount=shown(Decimal(amount), currency), currency=currency)
         return made
+
+    @classmethod
+    def of_minor(cls, minor: int | None, currency: str) -> Money | None:
+        """The Money of a sum stored in the currency's minor units."""
+        return None if minor is None else cls.of(from_minor(minor, currency), currency)
 
 
 MADE_KEPT = 4096

@@ -9,7 +9,6 @@ import strawberry
 from auth.permissions import Capability
 from resolvers import billing, reports
 from resolvers.reports import Charges
-from schema.billing import money
 from schema.guards import field
 from schema.money import Money
 from schema.nodes import decode_id
@@ -20,7 +19,7 @@ READ, PRICING = Capability.BILLING_READ, Capability.PRICING_READ
 
 def _amounts(charges: Charges) -> list[Money]:
     """One amount per currency, alphabetical."""
-    return [money(minor, currency) for currency, minor in sorted(charges.minor.items())]  # type: ignore[misc]
+    return [Money.of_minor(minor, currency) for currency, minor in sorted(charges.minor.items())]  # type: ignore[misc]
 
 
 @strawberry.type(description="What is unpaid, in one currency, this many days past due.")
@@ -96,7 +95,7 @@ class ReportQuery:
             buckets=[
                 AgingBucket(
                     label=bucket.label,
-                    amount=money(bucket.amount_minor, bucket.currency),  # type: ignore[arg-type]
+                    amount=Money.of_minor(bucket.amount_minor, bucket.currency),  # type: ignore[arg-type]
                     invoice_count=bucket.invoice_count,
                 )
                 for bucket in buckets

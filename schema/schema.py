@@ -12,8 +12,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.audit import AuditQuery
-from schema.billing import BillingMutation, BillingQuery
+from schema.billing import BillingMutation
+from schema.collections import CollectionsMutation, CollectionsQuery
 from schema.customers import CustomerMutation, CustomerQuery
+from schema.invoices import InvoiceMutation, InvoiceQuery
 from schema.nodes import NodeQuery
 from schema.partners import PartnerQuery
 from schema.reports import ReportQuery
@@ -31,7 +33,8 @@ Query = merge_types(
         NodeQuery,
         CustomerQuery,
         SubscriptionQuery,
-        BillingQuery,
+        InvoiceQuery,
+        CollectionsQuery,
         ReportQuery,
         ResellerQuery,
         UserQuery,
@@ -40,7 +43,15 @@ Query = merge_types(
 )
 Mutation = merge_types(
     "Mutation",
-    (CustomerMutation, SubscriptionMutation, BillingMutation, ResellerMutation, UserMutation),
+    (
+        CustomerMutation,
+        SubscriptionMutation,
+        BillingMutation,
+        InvoiceMutation,
+        CollectionsMutation,
+        ResellerMutation,
+        UserMutation,
+    ),
 )
 
 schema = strawberry.Schema(

@@ -27,8 +27,9 @@ from api.settings import Settings
 from auth.viewer import PartnerKind, Role
 from resolvers import models, subscriptions
 from resolvers.audit import Actor
-from resolvers.billing import NewInvoice, NewLine, currency_for_country, issue_invoice
+from resolvers.billing import currency_for_country
 from resolvers.customers import Contact, create_customer
+from resolvers.invoices import NewInvoice, NewLine, issue_invoice
 from resolvers.partners import add_partner
 from resolvers.subscriptions import NewSubscription, create_subscription, suspend_subscription
 from resolvers.users import authenticate

@@ -11,7 +11,9 @@ import pytest
 
 from auth.viewer import Role
 from resolvers import models, subscriptions
-from resolvers.billing import (
+from resolvers.collections import PolicyOrder, set_policy
+from resolvers.errors import BadInput, InvalidInput
+from resolvers.invoices import (
     NewLine,
     NewPayment,
     issue_invoice,
@@ -19,8 +21,6 @@ from resolvers.billing import (
     record_payment,
     resolve_dispute,
 )
-from resolvers.collections import PolicyOrder, set_policy
-from resolvers.errors import BadInput, InvalidInput
 from schema.nodes import to_global_id
 from tests.conftest import Api, World, counting_statements
 
@@ -125,7 +125,7 @@ async def test_concurrent_issues_take_consecutive_numbers(world: World) -> None:
     due = subscriptions.now().date() + timedelta(days=30)
 
     async def issue() -> models.Invoice:
-        from resolvers.billing import NewInvoice
+        from resolvers.invoices import NewInvoice
 
         order = NewInvoice(customer.id, "EUR", due, [NewLine("Seats", "1", "5")])
         return await issue_invoice(actor, order)
@@ -449,7 +449,7 @@ async def test_a_line_too_large_for_an_invoice_is_refused_not_a_fault(
 
 
 def test_a_bad_line_is_named_by_its_position() -> None:
-    from resolvers.billing import NewInvoice, _checked_lines
+    from resolvers.invoices import NewInvoice, _checked_lines
 
     order = NewInvoice(
         1, "EUR", date(2099, 1, 1), [NewLine("ok", "1", "1"), NewLine("x", "-1", "1")]

@@ -11,8 +11,8 @@ from graphql import GraphQLNonNull
 from auth.permissions import GRANTS, PUBLIC_CAPABILITIES, Capability, capabilities_of
 from auth.viewer import Role
 from resolvers import models
-from resolvers.billing import open_dispute
 from resolvers.collections import PolicyOrder, set_policy
+from resolvers.invoices import open_dispute
 from resolvers.subscriptions import suspend_subscription
 from schema.guards import GuardedExecutor, capability_of, is_governed
 from schema.nodes import to_global_id

@@ -7,7 +7,7 @@ from typing import Any
 
 from auth.viewer import Role
 from resolvers import models, subscriptions
-from resolvers.billing import open_dispute
+from resolvers.invoices import open_dispute
 from resolvers.reports import billing_dates
 from schema.nodes import to_global_id
 from tests.conftest import Api, Clock, World
