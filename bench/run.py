@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -325,8 +327,13 @@ def main() -> int:
         os.sched_setaffinity(0, {1})  # the driver on core 1, the servers on core 0
     RESULTS.mkdir(parents=True, exist_ok=True)
     failed = False
+    # Each backend in a process of its own: Tortoise keeps per-model statements written for
+    # the first database it was set up for, so the second backend in one process would be
+    # sent the first one's SQL.
+    spawned = multiprocessing.get_context("spawn")
     for backend in backends:
-        report = run_backend(backend, args)
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawned) as child:
+            report = child.submit(run_backend, backend, args).result()
         (RESULTS / f"report-{backend}.md").write_text(report)
         print(report)
         failed |= "first failure" in report
