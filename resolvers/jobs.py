@@ -46,9 +46,11 @@ async def run_due(moment: datetime, at: time) -> dict[str, str]:
     process has run that day yet. Returns what each job run here did."""
     if moment.astimezone(UTC).time() < at:
         return {}
+    day = moment.astimezone(UTC).date()
+    taken = set(await ScheduledRun.filter(day=day).values_list("job", flat=True))
     outcomes = {}
     for job, work in JOBS.items():
-        run = await _claim(job, moment.astimezone(UTC).date(), moment)
+        run = None if job in taken else await _claim(job, day, moment)
         if run is None:
             continue
         try:
