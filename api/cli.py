@@ -116,6 +116,7 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> None:
         host=arguments.host or settings.host,
         port=arguments.port or settings.port,
         log_config=None,
+        access_log=False,  # the application writes its own, with the request id
         proxy_headers=False,
         h11_max_incomplete_event_size=settings.limits.max_header_bytes * 2,
         timeout_graceful_shutdown=10,

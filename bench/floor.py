@@ -13,10 +13,12 @@ import base64
 import os
 import re
 import uuid
+from binascii import b2a_base64
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import aiosqlite
@@ -44,8 +46,12 @@ class Database:
 
     async def open(self) -> None:
         if POSTGRES:
+            # Connections go back without asyncpg's reset query, as partnergraph's do.
             self.pool = await asyncpg.create_pool(
-                URL.replace("postgres://", "postgresql://", 1), min_size=1, max_size=5
+                URL.replace("postgres://", "postgresql://", 1),
+                min_size=1,
+                max_size=5,
+                reset=_keep_session,
             )
         else:
             self.sqlite = await aiosqlite.connect(
@@ -97,15 +103,29 @@ class Database:
                 await self.sqlite.execute("COMMIT")
 
 
+async def _keep_session(_connection: Any) -> None:
+    """Instead of the reset query: nothing here sets session state."""
+
+
 db = Database()
 
 
+URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
+@lru_cache(maxsize=1 << 15)  # as partnergraph keeps the ids it served lately
 def global_id(type_name: str, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+    return (
+        b2a_base64(b"%s:%d" % (type_name.encode(), pk), newline=False)
+        .translate(URL_SAFE)
+        .rstrip(b"=")
+        .decode()
+    )
 
 
+@lru_cache(maxsize=1 << 15)
 def cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(f"cursor:{pk}".encode()).decode()
+    return b2a_base64(b"cursor:%d" % pk, newline=False).translate(URL_SAFE).decode()
 
 
 def moment(value: Any) -> str:

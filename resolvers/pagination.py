@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Generic, TypeVar
 
 from resolvers.errors import BadInput
@@ -99,6 +99,7 @@ async def _total(count: int) -> int:
     return count
 
 
+@lru_cache(maxsize=1024)  # pages of the same length share their answer
 def _known(total: int) -> Callable[[], Awaitable[int]]:
     return partial(_total, total)
 

@@ -173,14 +173,15 @@ def _row_maker(
 ) -> Callable[[Sequence[Any]], list[Row]]:
     """The function making rows of `model` from records of these columns, generated once
     per model and columns: each value read by position, converted only where its column
-    needs it, the columns not selected None."""
+    needs it. The columns not selected are None, read from the row's class: a row holds
+    only the values of the statement."""
     names = model._meta.fields_db_projection_reverse
     selected = [names.get(column, column) for column in columns]
-    left_out = [name for name in model._meta.fields_db_projection if name not in selected]
-    namespace: dict[str, Any] = {
-        "new": tuple.__new__,
-        "Row": namedtuple(f"{model.__name__}Row", selected + left_out),
-    }
+    row_type = namedtuple(f"{model.__name__}Row", selected)  # type: ignore[misc]
+    for name in model._meta.fields_db_projection:
+        if name not in selected:
+            setattr(row_type, name, None)
+    namespace: dict[str, Any] = {"new": tuple.__new__, "Row": row_type}
     postgres = model._meta.db.capabilities.dialect == "postgres"
     values = []
     for index, column in enumerate(columns):
@@ -194,7 +195,6 @@ def _row_maker(
             continue
         namespace[f"convert{index}"] = _conversion(field)
         values.append(f"(None if r[{index}] is None else convert{index}(r[{index}]))")
-    values += ["None"] * len(left_out)
     source = f"def make(records):\n    return [new(Row, ({', '.join(values)},)) for r in records]"
     exec(source, namespace)  # noqa: S102 - positions and generated names only
     return namespace["make"]

@@ -7,6 +7,7 @@ import binascii
 from binascii import b2a_base64
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import strawberry
@@ -47,8 +48,11 @@ def node_type(type_name: str, capability: Capability, loader: str) -> Callable[[
 
 
 URL_SAFE = bytes.maketrans(b"+/", b"-_")
+# Pages repeat: the ids and cursors of the rows served lately are kept, not encoded again.
+RECENT_IDS = 1 << 15
 
 
+@lru_cache(maxsize=RECENT_IDS)
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
     """Base64url of `Type:pk`, unpadded. (A page makes hundreds: written for speed.)"""
     encoded = b2a_base64(b"%s:%d" % (type_name.encode(), pk), newline=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
@@ -14,13 +15,14 @@ from auth.permissions import Capability
 from resolvers.errors import BadInput
 from resolvers.pagination import MAX_KEY, Page, PageRequest
 from schema.guards import field
-from schema.nodes import URL_SAFE
+from schema.nodes import RECENT_IDS, URL_SAFE
 
 NodeT = TypeVar("NodeT")
 
 CURSOR_PREFIX = "cursor:"
 
 
+@lru_cache(maxsize=RECENT_IDS)
 def encode_cursor(pk: int) -> str:
     """Base64url of `cursor:pk`, padded."""
     encoded = binascii.b2a_base64(f"{CURSOR_PREFIX}{pk}".encode(), newline=False)
