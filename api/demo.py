@@ -2,13 +2,15 @@
 the five languages of the source documents, their subscriptions across the product families
 in the customers' currencies (one with an add-on, one suspended), and billing: a collections
 policy per seller, and invoices paid, open, overdue and disputed — with one customer (the
-direct partner's fourth) far enough past due that the next collections run suspends it."""
+direct partner's fourth) far enough past due that the next collections run suspends it —
+and a support desk (`api/demo_support.py`)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
+from api.demo_support import seed_support
 from auth.viewer import PartnerKind, Role
 from resolvers.audit import Actor
 from resolvers.collections import PolicyOrder, set_policy
@@ -203,6 +205,8 @@ async def seed_demo() -> bool:
             provider_tenant_id=PROVIDER[0],
             mpn_id=mpn_id,
         )
+    actors: list[Actor] = []
+    customer_ids: list[list[int]] = []
     for tenant_id, rows in CUSTOMERS.items():
         viewer = await authenticate(
             sub=SEED_SUBJECT,
@@ -212,6 +216,8 @@ async def seed_demo() -> bool:
             email=None,
         )
         actor = Actor(viewer=viewer, request_id="seed-demo")
+        actors.append(actor)
+        customer_ids.append([])
         for number, (company, domain, country, language, contact, email) in enumerate(rows, 1):
             customer = await create_customer(
                 actor,
@@ -222,9 +228,11 @@ async def seed_demo() -> bool:
                 external_id=f"ERP-{tenant_id[:4].upper()}-{number:04d}",
                 billing_contact=Contact(name=contact, email=email),
             )
+            customer_ids[-1].append(customer.id)
             bought = await _subscriptions(actor, customer.id, CURRENCIES[country], number)
             await _invoices(actor, customer.id, CURRENCIES[country], number, bought)
         await set_policy(actor, POLICY)
+    await seed_support(actors, customer_ids)
     return True
 
 

@@ -79,6 +79,25 @@ GRANTS: Mapping[Capability, frozenset[Role]] = {
     Capability.WEBHOOKS_WRITE: frozenset({GA, BA, AA, SA, HA}),
 }
 
+# Some roles reach only part of the rows a capability covers: a billing admin sees and works
+# only tickets of category BILLING (contract §4). A role not named here reaches every ticket.
+TICKET_CATEGORIES: Mapping[Role, frozenset[str]] = {BA: frozenset({"BILLING"})}
+
+
+def ticket_categories(roles: Iterable[Role]) -> frozenset[str] | None:
+    """The ticket categories a set of roles reaches with the tickets capabilities: None for
+    every category, an empty set for none."""
+    reached: set[str] = set()
+    for role in roles:
+        if role not in GRANTS[Capability.TICKETS_READ]:
+            continue
+        limited = TICKET_CATEGORIES.get(role)
+        if limited is None:
+            return None
+        reached |= limited
+    return frozenset(reached)
+
+
 # Granted to every authenticated caller, even one whose token carries no known role.
 PUBLIC_CAPABILITIES = frozenset({Capability.VIEWER})
 

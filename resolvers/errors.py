@@ -58,3 +58,11 @@ class InvalidStateTransition(DomainError):
 
 class CancellationWindowClosed(DomainError):
     code = "CANCELLATION_WINDOW_CLOSED"
+
+
+class CustomerNotNotified(DomainError):
+    code = "CUSTOMER_NOT_NOTIFIED"
+
+
+class VehicleNotEligible(DomainError):
+    code = "ESCALATION_VEHICLE_NOT_ELIGIBLE"

@@ -153,3 +153,9 @@ async def set_user_active(
             before=before,
         )
     return user
+
+
+async def still_active(viewer: Viewer) -> bool:
+    """Whether the viewer's user and partner are still active (a long-lived subscription
+    asks again before each event: a deactivated user's access stops at once)."""
+    return await User.filter(id=viewer.user_id, active=True, partner__active=True).exists()

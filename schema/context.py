@@ -14,6 +14,7 @@ from resolvers.audit import Actor
 from resolvers.billing import billing_summaries
 from resolvers.collections import policies_by_seller
 from resolvers.customers import customers_by_id
+from resolvers.escalations import escalations_by_id, ticket_escalations
 from resolvers.invoices import (
     customer_invoice_pages,
     disputes_by_id,
@@ -29,6 +30,8 @@ from resolvers.subscriptions import (
     quantity_histories,
     subscriptions_by_id,
 )
+from resolvers.support import offerings_of
+from resolvers.tickets import ticket_timelines, tickets_by_id
 from resolvers.users import users_by_id
 
 
@@ -67,6 +70,11 @@ class Loaders:
     invoice_disputes = _Loader(invoice_disputes)
     billing_summaries = _Loader(billing_summaries)
     collections_policies = _Loader(policies_by_seller)
+    support_offerings = _Loader(offerings_of)
+    tickets = _Loader(tickets_by_id)
+    ticket_timelines = _Loader(ticket_timelines)
+    escalations = _Loader(escalations_by_id)
+    ticket_escalations = _Loader(ticket_escalations)
 
     def __init__(self, viewer: Viewer) -> None:
         self.viewer = viewer

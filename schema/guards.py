@@ -68,6 +68,13 @@ def mutation(capability: Capability, *, description: str, **options: Any) -> Any
     )
 
 
+def subscription(capability: Capability, *, description: str, **options: Any) -> Any:
+    """A subscription allowed with `capability` (decided before its stream starts)."""
+    return strawberry.subscription(
+        description=description, metadata={CAPABILITY: capability}, **options
+    )
+
+
 def capability_of(graphql_field: GraphQLField) -> Capability | None:
     """The capability a schema field declares, or None for GraphQL's own (introspection)."""
     definition = graphql_field.extensions.get("strawberry-definition")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-LANGUAGES = ("en", "pt-PT", "pt-BR", "it", "sv")
-DEFAULT_LANGUAGE = "en"
+from schema.support_messages import SUPPORT_MESSAGES
+from schema.wording import DEFAULT_LANGUAGE, LANGUAGES, in_languages
 
-
-def _m(en: str, pt_pt: str, pt_br: str, it: str, sv: str) -> dict[str, str]:
-    return {"en": en, "pt-PT": pt_pt, "pt-BR": pt_br, "it": it, "sv": sv}
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "MESSAGES", "negotiate", "translate"]
+_m = in_languages
 
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -720,6 +719,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Non puoi disattivare il tuo account.",
         "Du kan inte inaktivera ditt eget konto.",
     ),
+    **SUPPORT_MESSAGES,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from operator import attrgetter
-from typing import ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 
@@ -19,6 +19,9 @@ from schema.nodes import Node, node_type, to_global_id
 from schema.objects import FromRow, Read, from_row
 from schema.pagination import Connection, connection, page_request
 from schema.relations import Relation, relation_field
+
+if TYPE_CHECKING:
+    from schema.support import SupportOffering
 
 PartnerKindType = strawberry.enum(
     PartnerKind,
@@ -35,6 +38,15 @@ CloudType = strawberry.enum(
 PROVIDER = Relation(
     loader="partners", key="provider_pk", convert=lambda row: Partner.from_model(row)
 )
+
+
+def _offering(row: Any) -> Any:
+    from schema.support import SupportOffering  # the offering's types refer back to partners
+
+    return SupportOffering.of(row)
+
+
+SUPPORT_OFFERING = Relation(loader="support_offerings", key="pk", convert=_offering)
 
 
 @node_type("Partner", Capability.PARTNER_READ, loader="partners")
@@ -61,6 +73,16 @@ class Partner(Node, FromRow):
     )
     def provider(self, info: strawberry.Info) -> Partner | None:
         return PROVIDER.resolve(info, self)
+
+    @relation_field(
+        Capability.SUPPORT_OFFERING_READ,
+        SUPPORT_OFFERING,
+        description="What the partner tells its customers about its support (null until set).",
+    )
+    def support_offering(
+        self, info: strawberry.Info
+    ) -> Annotated[SupportOffering, strawberry.lazy("schema.support")] | None:
+        return SUPPORT_OFFERING.resolve(info, self)
 
     @field(
         Capability.RESELLERS_READ,

@@ -15,6 +15,7 @@ from schema.audit import AuditQuery
 from schema.billing import BillingMutation
 from schema.collections import CollectionsMutation, CollectionsQuery
 from schema.customers import CustomerMutation, CustomerQuery
+from schema.escalations import EscalationMutation, EscalationQuery
 from schema.invoices import InvoiceMutation, InvoiceQuery
 from schema.nodes import NodeQuery
 from schema.partners import PartnerQuery
@@ -22,6 +23,8 @@ from schema.reports import ReportQuery
 from schema.resellers import ResellerMutation, ResellerQuery
 from schema.scalars import DateTime, DecimalScalar
 from schema.subscriptions import SubscriptionMutation, SubscriptionQuery
+from schema.support import SupportMutation, SupportQuery
+from schema.tickets import TicketMutation, TicketQuery, TicketSubscription
 from schema.users import UserMutation, UserQuery
 from schema.viewer import ViewerQuery
 
@@ -37,6 +40,9 @@ Query = merge_types(
         CollectionsQuery,
         ReportQuery,
         ResellerQuery,
+        SupportQuery,
+        TicketQuery,
+        EscalationQuery,
         UserQuery,
         AuditQuery,
     ),
@@ -50,6 +56,9 @@ Mutation = merge_types(
         InvoiceMutation,
         CollectionsMutation,
         ResellerMutation,
+        SupportMutation,
+        TicketMutation,
+        EscalationMutation,
         UserMutation,
     ),
 )
@@ -57,6 +66,7 @@ Mutation = merge_types(
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=TicketSubscription,
     config=StrawberryConfig(
         disable_field_suggestions=True, scalar_map={datetime: DateTime, Decimal: DecimalScalar}
     ),

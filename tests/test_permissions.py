@@ -12,8 +12,11 @@ from auth.permissions import GRANTS, PUBLIC_CAPABILITIES, Capability, capabiliti
 from auth.viewer import Role
 from resolvers import models
 from resolvers.collections import PolicyOrder, set_policy
+from resolvers.escalations import escalate_ticket
 from resolvers.invoices import open_dispute
 from resolvers.subscriptions import suspend_subscription
+from resolvers.support import ContactKind, OfferingOrder, set_offering
+from resolvers.tickets import NewTicket, open_ticket, resolve_ticket, triage_ticket
 from schema.guards import GuardedExecutor, capability_of, is_governed
 from schema.nodes import to_global_id
 from schema.schema import schema, schema_fields
@@ -140,6 +143,15 @@ ROOT_FIELDS: dict[str, tuple[Capability, str]] = {
     "disputes": (Capability.BILLING_READ, "disputes(first: 1) { totalCount }"),
     "agingReport": (Capability.BILLING_READ, "agingReport { totals { amount } }"),
     "microsoftBill": (Capability.PRICING_READ, "microsoftBill { cost { amount } }"),
+    "supportOffering": (Capability.SUPPORT_OFFERING_READ, "supportOffering { version }"),
+    "supportStatement": (
+        Capability.SUPPORT_OFFERING_READ,
+        "supportStatement(customerId: $customer) { text }",
+    ),
+    "tickets": (Capability.TICKETS_READ, "tickets(first: 1) { totalCount }"),
+    "ticket": (Capability.TICKETS_READ, "ticket(id: $ticket) { id }"),
+    "escalations": (Capability.TICKETS_READ, "escalations(first: 1) { totalCount }"),
+    "escalation": (Capability.TICKETS_READ, "escalation(id: $escalation) { id }"),
 }
 LOOKED_UP = {"node": Capability.PARTNER_READ, "nodes": Capability.PARTNER_READ}
 MUTATIONS: dict[str, tuple[Capability, str]] = {
@@ -228,6 +240,56 @@ MUTATIONS: dict[str, tuple[Capability, str]] = {
         Capability.BILLING_WRITE,
         "runCollections(input: {dryRun: false}) { applied userErrors { code } }",
     ),
+    "setSupportOffering": (
+        Capability.SUPPORT_OFFERING_WRITE,
+        'setSupportOffering(input: {sourcing: DIRECT, hours: {timeZone: "Europe/Lisbon", '
+        'days: [{day: MONDAY, opens: "09:00", closes: "17:00"}]}, contactMethods: [{kind: EMAIL, '
+        'value: "help@contoso.example"}], pricing: {model: INCLUDED}, baseline: {categories: '
+        "[BILLING], productFamilies: [AZURE]}}) { supportOffering { version } userErrors { code } }",
+    ),
+    "openTicket": (
+        Capability.TICKETS_WRITE,
+        'openTicket(input: {customerId: $customer, category: BILLING, severity: B, title: "Invoice", '
+        'description: "Charged twice"}) { ticket { id } userErrors { code } }',
+    ),
+    "triageTicket": (
+        Capability.TICKETS_WRITE,
+        'triageTicket(input: {id: $ticket, diagnosis: "Duplicate line", withinBaseline: true}) '
+        "{ ticket { id } userErrors { code } }",
+    ),
+    "assignTicket": (
+        Capability.TICKETS_WRITE,
+        "assignTicket(input: {id: $ticket, assigneeId: null}) { ticket { id } userErrors { code } }",
+    ),
+    "commentOnTicket": (
+        Capability.TICKETS_WRITE,
+        'commentOnTicket(input: {id: $ticket, body: "Looking into it", visibility: CUSTOMER}) '
+        "{ ticket { id } userErrors { code } }",
+    ),
+    "resolveTicket": (
+        Capability.TICKETS_WRITE,
+        'resolveTicket(input: {id: $triaged, resolution: "Credited"}) '
+        "{ ticket { id } userErrors { code } }",
+    ),
+    "notifyCustomer": (
+        Capability.TICKETS_WRITE,
+        'notifyCustomer(input: {ticketId: $ticket, message: "We are on it"}) '
+        "{ ticket { id } userErrors { code } }",
+    ),
+    "closeTicket": (
+        Capability.TICKETS_WRITE,
+        "closeTicket(input: {id: $resolved}) { ticket { id } userErrors { code } }",
+    ),
+    "escalateTicket": (
+        Capability.ESCALATIONS_WRITE,
+        'escalateTicket(input: {ticketId: $triaged, vehicle: COMMERCIAL_SUPPORT, summary: "Refund"}) '
+        "{ escalation { id } userErrors { code } }",
+    ),
+    "updateEscalation": (
+        Capability.ESCALATIONS_WRITE,
+        'updateEscalation(input: {id: $escalation, status: WAITING_ON_PARTNER, externalCaseId: "2612010040001"}) '
+        "{ escalation { id } userErrors { code } }",
+    ),
     "deactivateUser": (
         Capability.USERS_WRITE,
         "deactivateUser(input: {id: $user}) { user { id } userErrors { code } }",
@@ -283,7 +345,56 @@ async def _variables(world: World, used: str, *, suspended: bool = False) -> dic
     if "runCollections" in used:  # one reminder due
         invoice = await world.add_invoice("direct")
         await models.Invoice.filter(id=invoice.id).update(due_date=date(2020, 1, 1))
+    values.update(await _support_variables(world, used))
     return {name: value for name, value in values.items() if f"${name}" in used}
+
+
+async def _support_variables(world: World, used: str) -> dict[str, Any]:
+    """A billing ticket (any role that works on tickets may), triaged, resolved or escalated
+    as the selection needs; the partner's support offering."""
+    actor = await world.actor("direct")
+    values = {}
+    if "supportOffering {" in used:
+        await set_offering(actor, OFFERING_ORDER)
+    for name in ("ticket", "triaged", "resolved", "escalation"):
+        if f"${name}" not in used:
+            continue
+        ticket = await open_ticket(
+            actor,
+            NewTicket(
+                customer_id=world.customers["direct"][0].id,
+                category=models.TicketCategory.BILLING,
+                severity=models.Severity.B,
+                title="Invoice",
+                description="Charged twice",
+            ),
+        )
+        values[name] = to_global_id("Ticket", ticket.id)
+        if name == "ticket":
+            continue
+        await triage_ticket(actor, ticket_id=ticket.id, diagnosis="Duplicate", within_baseline=True)
+        if name == "resolved":
+            await resolve_ticket(actor, ticket_id=ticket.id, resolution="Credited")
+        if name == "escalation":
+            escalation = await escalate_ticket(
+                actor,
+                ticket_id=ticket.id,
+                vehicle=models.Vehicle.COMMERCIAL_SUPPORT,
+                summary="Refund",
+            )
+            values[name] = to_global_id("Escalation", escalation.id)
+    return values
+
+
+OFFERING_ORDER = OfferingOrder(
+    sourcing=models.Sourcing.DIRECT,
+    time_zone="Europe/Lisbon",
+    days=[{"day": "MONDAY", "opens": "09:00", "closes": "17:00"}],
+    contact_methods=[(ContactKind.EMAIL, "help@contoso.example")],
+    pricing_model=models.PricingModel.INCLUDED,
+    categories=[models.TicketCategory.BILLING],
+    product_families=[models.ProductFamily.AZURE],
+)
 
 
 def _document(operation: str, selection: str, world_variables: dict[str, Any]) -> str:
@@ -342,7 +453,14 @@ async def test_a_mutation_runs_exactly_for_the_roles_the_contract_names(
     body = await api.gql(_document("mutation", selection, variables), variables, token=token)
     written = await changes.count() - before
     # A payment or a dispute changes its invoice too; a reminder changes no object.
-    expected = {"recordPayment": 2, "openBillingDispute": 2, "resolveBillingDispute": 2}
+    # An escalation changes its ticket too.
+    expected = {
+        "recordPayment": 2,
+        "openBillingDispute": 2,
+        "resolveBillingDispute": 2,
+        "escalateTicket": 2,
+        "updateEscalation": 2,
+    }
     if granted(capability, role):
         assert not _forbidden_at(body, [field]), body
         assert body["data"][field]["userErrors"] == [], body

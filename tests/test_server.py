@@ -128,6 +128,24 @@ def test_a_printed_demo_token_answers_the_viewer_query_over_http(
     statuses = {invoice["status"] for node in nodes for invoice in node["invoices"]["nodes"]}
     assert statuses == {"PAID", "OPEN", "OVERDUE", "DISPUTED"}
     assert len(body["data"]["agingReport"]["totals"]) == 3  # EUR, BRL and SEK are owed
+    status, body = _post(
+        f"{server}/graphql",
+        "{ tickets(first: 100) { nodes { status escalations { vehicle } } } "
+        "supportOffering { entitlements { competency } } }",
+        tokens["global_admin"],
+    )
+    tickets = body["data"]["tickets"]["nodes"]
+    assert {ticket["status"] for ticket in tickets} == {
+        "NEW",
+        "TRIAGED",
+        "IN_PROGRESS",
+        "ESCALATED",
+        "RESOLVED",
+        "CLOSED",
+    }
+    vehicles = {escalation["vehicle"] for ticket in tickets for escalation in ticket["escalations"]}
+    assert len(vehicles) == 5  # every Microsoft vehicle; the reseller's goes to its provider
+    assert body["data"]["supportOffering"] == {"entitlements": {"competency": "GOLD"}}
     with urllib.request.urlopen(f"{server}/readyz", timeout=5) as response:  # noqa: S310
         assert json.loads(response.read()) == {"status": "ok", "database": "reachable"}
 
