@@ -15,15 +15,17 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from api import database
 from api.authentication import Authenticator
 from api.graphql_view import GraphQLView
 from api.middleware import RequestContext
 from api.settings import Settings
+from api.websocket import GraphQLWebSocket
 from auth.tokens import JwksKeys, TokenPolicy, TokenVerifier
 from resolvers import jobs
+from resolvers.ticket_feed import CHANNEL, FEED
 from schema.execution import Engine
 from schema.schema import schema
 
@@ -115,16 +117,21 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
             return
         async with database.connected(settings.database_url, pool=settings.database_pool):
             settle_heap()
-            if not settings.scheduler:
-                yield
-                return
-            scheduler = asyncio.create_task(run_scheduler(settings.scheduler_at))
+            workers = [
+                # ticket events committed by any process wake this one's followers
+                database.listen(settings.database_url, CHANNEL, FEED.wake_from_notification)
+            ]
+            if settings.scheduler:
+                workers.append(run_scheduler(settings.scheduler_at))
+            tasks = [asyncio.create_task(worker) for worker in workers]
             try:
                 yield
             finally:
-                scheduler.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await scheduler
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     middleware = [Middleware(RequestContext, max_header_bytes=settings.limits.max_header_bytes)]
     if settings.cors_origins:
@@ -138,9 +145,15 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
                 max_age=600,
             )
         )
+    websocket = GraphQLWebSocket(
+        engine=view.engine,
+        authenticator=view.authenticator,
+        max_message_bytes=settings.limits.max_body_bytes,
+    )
     return Starlette(
         routes=[
             Route("/graphql", view.handle, methods=GRAPHQL_METHODS),
+            WebSocketRoute("/graphql", websocket.handle),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from asyncpg import Connection
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
@@ -77,6 +79,35 @@ async def connected(
         yield
     finally:
         await Tortoise.close_connections()
+
+
+async def listen(database_url: str, channel: str, received: Callable[[str], None]) -> None:
+    """Until cancelled, pass every `NOTIFY channel` payload of a PostgreSQL database to
+    `received`, reconnecting a second after the connection is lost. (SQLite has no
+    notifications: nothing to do.)"""
+    if database_url.startswith("sqlite://"):
+        return
+    credentials = expand_db_url(database_url)["credentials"]
+    while True:
+        connection = None
+        try:
+            connection = await asyncpg.connect(
+                host=credentials.get("host"),
+                port=credentials.get("port"),
+                user=credentials.get("user"),
+                password=credentials.get("password"),
+                database=credentials.get("database"),
+            )
+            lost = asyncio.Event()
+            connection.add_termination_listener(lambda _, gone=lost: gone.set())
+            await connection.add_listener(channel, lambda *notification: received(notification[3]))
+            await lost.wait()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            pass
+        finally:
+            if connection is not None and not connection.is_closed():
+                await connection.close()
+        await asyncio.sleep(1)
 
 
 async def ping() -> None:

@@ -21,6 +21,7 @@ from api.logs import REQUEST_ID
 from auth.viewer import Viewer
 from resolvers.errors import Unauthenticated
 from schema.context import Context
+from schema.errors import LocalizedError
 from schema.execution import Engine, GraphQLRequest, Outcome, RequestError
 from schema.messages import negotiate, translate
 
@@ -75,10 +76,10 @@ class GraphQLView:
             return _refusal(400, "request.invalid_json", "BAD_USER_INPUT", language, media_type)
         if isinstance(payload, list):
             return _refusal(400, "request.batching", "BAD_USER_INPUT", language, media_type)
-        graphql_request = _graphql_request(payload)
-        if graphql_request is None:
+        asked = graphql_request(payload)
+        if asked is None:
             return _refusal(400, "request.not_graphql", "BAD_USER_INPUT", language, media_type)
-        return await self._run(request, graphql_request, language, media_type)
+        return await self._run(request, asked, language, media_type)
 
     async def _run(
         self, request: Request, graphql_request: GraphQLRequest, language: str, media_type: str
@@ -101,11 +102,16 @@ class GraphQLView:
             return _respond(self.engine.format_request_error(error, context), media_type)
         if viewer is None and not (self.introspection and prepared.is_introspection):
             return _unauthenticated("auth.missing_token", language, media_type, token_sent=False)
+        if prepared.is_subscription:
+            refusal = RequestError(
+                [LocalizedError("graphql.subscription_over_http", "BAD_USER_INPUT")]
+            )
+            return _respond(self.engine.format_request_error(refusal, context), media_type)
         outcome = await self.engine.execute(prepared, graphql_request, context)
         return _respond(outcome, media_type)
 
 
-def _graphql_request(payload: Any) -> GraphQLRequest | None:
+def graphql_request(payload: Any) -> GraphQLRequest | None:
     if not isinstance(payload, dict):
         return None
     query, variables, name = (

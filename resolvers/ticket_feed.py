@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
+from resolvers.errors import NotFound
 from resolvers.models import TicketEvent
 from resolvers.rows import select
 
@@ -107,3 +108,10 @@ async def follow(ticket_id: int, after: int) -> AsyncIterator[Any]:
 async def last_event_id(ticket_id: int) -> int:
     last = await TicketEvent.filter(ticket_id=ticket_id).order_by("-id").first()
     return last.id if last else 0
+
+
+async def event_of(ticket_id: int, event_id: int) -> int:
+    """`event_id`, if it is an event of the ticket; else `after` is refused."""
+    if not await TicketEvent.filter(id=event_id, ticket_id=ticket_id).exists():
+        raise NotFound("ticket.event_not_found", field=["after"])
+    return event_id

@@ -159,6 +159,17 @@ async def ticket_timelines(viewer: Viewer, ticket_ids: Sequence[int]) -> list[li
     return [grouped[key] for key in ticket_ids]
 
 
+async def ticket_events_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Any | None]:
+    """A DataLoader's batch: events of the tickets the viewer sees, by id."""
+    found = {row.id: row for row in await TicketEvent.filter(id__in=list(ids))}
+    tickets = sorted({row.ticket_id for row in found.values()})
+    visible = {row.id for row in await rows_by_id(ticket_scope(viewer), tickets) if row}
+    return [
+        row if (row := found.get(key)) is not None and row.ticket_id in visible else None
+        for key in ids
+    ]
+
+
 def is_overdue(ticket: Any, now: datetime) -> bool:
     return (
         ticket.status in OPEN_STATUSES

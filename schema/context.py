@@ -31,7 +31,7 @@ from resolvers.subscriptions import (
     subscriptions_by_id,
 )
 from resolvers.support import offerings_of
-from resolvers.tickets import ticket_timelines, tickets_by_id
+from resolvers.tickets import ticket_events_by_id, ticket_timelines, tickets_by_id
 from resolvers.users import users_by_id
 
 
@@ -73,6 +73,7 @@ class Loaders:
     support_offerings = _Loader(offerings_of)
     tickets = _Loader(tickets_by_id)
     ticket_timelines = _Loader(ticket_timelines)
+    ticket_events = _Loader(ticket_events_by_id)
     escalations = _Loader(escalations_by_id)
     ticket_escalations = _Loader(ticket_escalations)
 

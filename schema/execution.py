@@ -4,24 +4,33 @@ the guarded executor, and format the response in the caller's language."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     FieldNode,
     GraphQLError,
     GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
+    OperationType,
     execute,
     get_operation_ast,
+    located_error,
     parse,
     specified_rules,
     validate,
 )
 from graphql.error import GraphQLSyntaxError
+from graphql.execution.collect_fields import collect_fields
+from graphql.execution.execute import (
+    create_source_event_stream,
+    map_source_to_response_event,
+)
 
 from schema.context import Context
 from schema.errors import LocalizedError, format_error
@@ -44,6 +53,10 @@ class GraphQLRequest:
 class Prepared:
     document: DocumentNode
     operation: OperationDefinitionNode
+
+    @property
+    def is_subscription(self) -> bool:
+        return self.operation.operation is OperationType.SUBSCRIPTION
 
     @property
     def is_introspection(self) -> bool:
@@ -170,6 +183,49 @@ class Engine:
         # graphql-core's executor refers to itself (its resolve-info helpers are its bound
         # methods), so it only goes with the garbage collector; what it loaded goes now.
         context.forget_loaded()
+        return self._outcome(result, context)
+
+    async def subscribe(
+        self, prepared: Prepared, request: GraphQLRequest, context: Context
+    ) -> Outcome | AsyncIterator[Outcome]:
+        """A subscription's stream of answers, or the one answer that refuses it. The root
+        field's capability is decided before its stream starts: a denied subscription never
+        runs its resolver."""
+        executor = self.executor.build(
+            self.schema,
+            prepared.document,
+            None,
+            context,
+            request.variables,
+            request.operation_name,
+            max_coercion_errors=MAX_VALIDATION_ERRORS,
+            hide_suggestions=not self.suggestions,
+            operation_extensions={},
+        )
+        if isinstance(executor, list):
+            return self._outcome(ExecutionResult(None, executor), context)
+        root_type = self.schema.subscription_type
+        fields = collect_fields(
+            self.schema,
+            executor.fragments,
+            executor.variable_values,
+            root_type,  # type: ignore[arg-type]
+            executor.operation,
+        ).grouped_field_set
+        key, details = next(iter(fields.items()))
+        denial = executor.denial(root_type, details)  # type: ignore[arg-type]
+        if denial is not None:
+            error = located_error(denial, [detail.node for detail in details], [key])
+            return self._outcome(ExecutionResult(None, [error]), context)
+        stream = create_source_event_stream(executor)
+        if isawaitable(stream):
+            stream = await stream
+        if isinstance(stream, ExecutionResult):
+            return self._outcome(stream, context)
+        responses = map_source_to_response_event(executor, stream)
+        return (self._outcome(result, context) async for result in responses)
+
+    def _outcome(self, result: ExecutionResult, context: Context) -> Outcome:
         errors = [
             format_error(error, context.language, context.request_id)
             for error in result.errors or ()

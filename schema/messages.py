@@ -138,6 +138,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Nel documento non c'è alcuna operazione chiamata '{name}'.",
         "Dokumentet innehåller ingen operation med namnet '{name}'.",
     ),
+    "graphql.subscription_over_http": _m(
+        "Subscriptions run over WebSocket on this path, with the graphql-transport-ws protocol.",
+        "As subscrições funcionam por WebSocket neste caminho, com o protocolo "
+        "graphql-transport-ws.",
+        "As assinaturas funcionam via WebSocket neste caminho, com o protocolo "
+        "graphql-transport-ws.",
+        "Le subscription funzionano via WebSocket su questo percorso, con il protocollo "
+        "graphql-transport-ws.",
+        "Prenumerationer körs över WebSocket på den här sökvägen, med protokollet "
+        "graphql-transport-ws.",
+    ),
     "graphql.operation_name_required": _m(
         "The document has several operations: say which one with 'operationName'.",
         "O documento tem várias operações: indique qual com 'operationName'.",

@@ -85,6 +85,9 @@ NOT_FOUND_KEYS = {
     "Invoice": "invoice.not_found",
     "Payment": "payment.not_found",
     "BillingDispute": "dispute.not_found",
+    "Ticket": "ticket.not_found",
+    "Escalation": "escalation.not_found",
+    "TicketEvent": "ticket.event_not_found",
 }
 
 

@@ -139,6 +139,13 @@ SUPPORT_MESSAGES: dict[str, dict[str, str]] = {
         "Nessun ticket con questo id è visibile per te.",
         "Inget ärende med detta id är synligt för dig.",
     ),
+    "ticket.event_not_found": _m(
+        "No event of this ticket has this id.",
+        "Nenhum evento deste pedido tem este id.",
+        "Nenhum evento deste chamado tem este id.",
+        "Nessun evento di questo ticket ha questo id.",
+        "Ingen händelse i detta ärende har detta id.",
+    ),
     "ticket.category_not_allowed": _m(
         "As a billing admin you open and work on billing tickets only.",
         "Enquanto administrador de faturação, só abre e trata pedidos de faturação.",

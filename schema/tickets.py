@@ -78,8 +78,12 @@ TIMELINE = Relation(
 ESCALATIONS = Relation(loader="ticket_escalations", key="pk", convert=_escalations)
 
 
-@strawberry.type(description="A line of a ticket's timeline.")
-class TicketEvent:
+@node_type("TicketEvent", READ, loader="ticket_events")
+@strawberry.type(
+    description="A line of a ticket's timeline; pass its id as `after` to follow the timeline "
+    "from there."
+)
+class TicketEvent(Node):
     kind: TicketEventKind = field(READ, description="What happened.")  # type: ignore[valid-type]
     body: str | None = field(READ, description="What was written: a comment, a diagnosis …")
     visibility: Visibility = field(READ, description="Who may be shown it.")  # type: ignore[valid-type]
@@ -92,6 +96,7 @@ class TicketEvent:
     @classmethod
     def of(cls, row: Any) -> TicketEvent:
         return cls(
+            id=to_global_id("TicketEvent", row.id),
             kind=row.kind,
             body=row.body,
             visibility=row.visibility,
@@ -103,6 +108,8 @@ class TicketEvent:
             else None,
             ticket_id=to_global_id("Ticket", row.ticket_id),
         )
+
+    from_model = of
 
 
 def _overdue(row: Any) -> bool:
@@ -478,14 +485,22 @@ class TicketSubscription:
         "long as you follow it (GraphQL over WebSocket, `graphql-transport-ws`).",
     )
     async def ticket_events(
-        self, info: strawberry.Info, ticket_id: strawberry.ID
+        self,
+        info: strawberry.Info,
+        ticket_id: strawberry.ID,
+        after: strawberry.ID | None = None,
     ) -> AsyncGenerator[TicketEvent, None]:
+        """From `after` (an event of this ticket: nothing is missed across a reconnection),
+        else from now."""
         context, pk = info.context, decode_id(ticket_id, "Ticket", ["ticketId"])
         viewer = context.signed_in
         if (await tickets.tickets_by_id(viewer, [pk]))[0] is None:
             raise NotFound("ticket.not_found", field=["ticketId"])
-        after = await ticket_feed.last_event_id(pk)
-        async for row in ticket_feed.follow(pk, after):
+        if after is None:
+            start = await ticket_feed.last_event_id(pk)
+        else:
+            start = await ticket_feed.event_of(pk, decode_id(after, "TicketEvent", ["after"]))
+        async for row in ticket_feed.follow(pk, start):
             if not await users.still_active(viewer):
                 raise Unauthenticated("auth.invalid_token")
             context.forget_loaded()  # each event is answered from the rows as they are now

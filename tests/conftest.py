@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -114,6 +115,22 @@ async def db(orm: None) -> AsyncIterator[None]:
     """Every test starts from empty tables."""
     await empty_tables()
     yield
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def environment(scratch_database_url: str) -> dict[str, str]:
+    """The environment of a server process on a database of its own."""
+    return {
+        **os.environ,
+        "PARTNERGRAPH_DATABASE_URL": scratch_database_url,
+        "PARTNERGRAPH_PORT": str(free_port()),
+    }
 
 
 @pytest.fixture

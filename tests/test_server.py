@@ -4,38 +4,23 @@ printed token over real HTTP (the lifespan opens the ORM for every request task)
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT, run_cli
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def environment(scratch_database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PARTNERGRAPH_DATABASE_URL": scratch_database_url,
-        "PARTNERGRAPH_PORT": str(_free_port()),
-    }
-
-
-def _cli(environment: dict[str, str], *arguments: str) -> str:
+def cli(environment: dict[str, str], *arguments: str) -> str:
     result = run_cli(environment, *arguments)
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -43,17 +28,25 @@ def _cli(environment: dict[str, str], *arguments: str) -> str:
 
 @pytest.fixture
 def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    _cli(environment, "migrate")
-    log = tmp_path / "server.log"
+    cli(environment, "migrate")
+    with serving(environment, tmp_path / "server.log") as base:
+        yield base
+
+
+@contextmanager
+def serving(environment: dict[str, str], log: Path, port: str | None = None) -> Iterator[str]:
+    """`partnergraph serve` in a process of its own, on `port` (the environment's if None),
+    until the block ends."""
+    port = port or environment["PARTNERGRAPH_PORT"]
     with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"],
+        process = subprocess.Popen(  # noqa: S603 - our own CLI
+            [sys.executable, "-m", "api.cli", "serve", "--port", port],
             cwd=ROOT,
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-        base = f"http://127.0.0.1:{environment['PARTNERGRAPH_PORT']}"
+        base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -70,10 +63,12 @@ def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
             process.wait(timeout=15)
 
 
-def _post(url: str, query: str, token: str) -> tuple[int, dict]:
+def post(
+    url: str, query: str, token: str, variables: dict[str, Any] | None = None
+) -> tuple[int, dict]:
     request = urllib.request.Request(  # noqa: S310
         url,
-        data=json.dumps({"query": query}).encode(),
+        data=json.dumps({"query": query, "variables": variables}).encode(),
         headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
     )
     try:
@@ -86,10 +81,10 @@ def _post(url: str, query: str, token: str) -> tuple[int, dict]:
 def test_a_printed_demo_token_answers_the_viewer_query_over_http(
     server: str, environment: dict[str, str]
 ) -> None:
-    printed = _cli(environment, "seed-demo")
+    printed = cli(environment, "seed-demo")
     tokens = dict(re.findall(r"^  (\w+)\s+(ey\S+)$", printed, flags=re.MULTILINE))
     assert set(tokens) >= {"global_admin", "billing_admin", "helpdesk_agent", "sales_agent"}
-    status, body = _post(
+    status, body = post(
         f"{server}/graphql", "{ viewer { roles partner { name } } }", tokens["billing_admin"]
     )
     assert status == 200
@@ -98,7 +93,7 @@ def test_a_printed_demo_token_answers_the_viewer_query_over_http(
             "viewer": {"roles": ["billing_admin"], "partner": {"name": "Contoso Cloud Services"}}
         }
     }
-    status, body = _post(
+    status, body = post(
         f"{server}/graphql",
         "{ customers { totalCount nodes { language } } }",
         tokens["sales_agent"],
@@ -111,7 +106,7 @@ def test_a_printed_demo_token_answers_the_viewer_query_over_http(
         "it",
         "sv",
     }
-    status, body = _post(
+    status, body = post(
         f"{server}/graphql",
         "{ customers { nodes { billing { standing } invoices { nodes { status } } } } "
         "agingReport { totals { amount currency } } }",
@@ -128,7 +123,7 @@ def test_a_printed_demo_token_answers_the_viewer_query_over_http(
     statuses = {invoice["status"] for node in nodes for invoice in node["invoices"]["nodes"]}
     assert statuses == {"PAID", "OPEN", "OVERDUE", "DISPUTED"}
     assert len(body["data"]["agingReport"]["totals"]) == 3  # EUR, BRL and SEK are owed
-    status, body = _post(
+    status, body = post(
         f"{server}/graphql",
         "{ tickets(first: 100) { nodes { status escalations { vehicle } } } "
         "supportOffering { entitlements { competency } } }",
@@ -151,16 +146,16 @@ def test_a_printed_demo_token_answers_the_viewer_query_over_http(
 
 
 def test_seeding_twice_keeps_the_data_and_prints_tokens_again(environment: dict[str, str]) -> None:
-    _cli(environment, "migrate")
-    assert "demo data created" in _cli(environment, "seed-demo")
-    again = _cli(environment, "seed-demo")
+    cli(environment, "migrate")
+    assert "demo data created" in cli(environment, "seed-demo")
+    again = cli(environment, "seed-demo")
     assert "already has data" in again
     assert "global_admin" in again
 
 
-def test_partner_add_and_token_work_from_the_cli(server: str, environment: dict[str, str]) -> None:
+def test_partner_add_and_token_work_from_thecli(server: str, environment: dict[str, str]) -> None:
     tenant = "0f0e0d0c-0b0a-4a09-8807-060504030201"
-    _cli(
+    cli(
         environment,
         "partner",
         "add",
@@ -171,8 +166,8 @@ def test_partner_add_and_token_work_from_the_cli(server: str, environment: dict[
         "--kind",
         "DIRECT_BILL",
     )
-    token = _cli(environment, "token", "--tenant-id", tenant, "--role", "global_admin").strip()
-    status, body = _post(f"{server}/graphql", "{ partner { name kind } }", token)
+    token = cli(environment, "token", "--tenant-id", tenant, "--role", "global_admin").strip()
+    status, body = post(f"{server}/graphql", "{ partner { name kind } }", token)
     assert (status, body) == (
         200,
         {"data": {"partner": {"name": "Cli Partner", "kind": "DIRECT_BILL"}}},
