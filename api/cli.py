@@ -119,6 +119,7 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> None:
         access_log=False,  # the application writes its own, with the request id
         proxy_headers=False,
         h11_max_incomplete_event_size=settings.limits.max_header_bytes * 2,
+        ws_max_size=settings.limits.max_body_bytes,  # a WebSocket message, as a POST body
         timeout_graceful_shutdown=10,
     )
 

@@ -34,6 +34,7 @@ logger = logging.getLogger("partnergraph.websocket")
 PROTOCOL = "graphql-transport-ws"
 INIT_SECONDS = 10.0
 MAX_OPERATIONS = 100  # at once, per connection
+RECHECK_SECONDS = 30.0  # how often an open connection's token and user are checked again
 
 
 class Closed(Exception):
@@ -88,8 +89,22 @@ class _Session:
             raise Closed(4408, "Connection initialisation timeout") from None
         if first.get("type") != "connection_init":
             raise Closed(4401, "Unauthorized")
-        self.viewer = await self._authenticated(first.get("payload"))
+        token = self._token(first.get("payload"))
+        self.viewer = await self._viewer_of(token)
         await self._send({"type": "connection_ack"})
+        watch = asyncio.ensure_future(self._watch(token))
+        receiving = asyncio.ensure_future(self._serve(token))
+        try:
+            # whichever ends first ends the connection: a closing message, or a token gone bad
+            done, _ = await asyncio.wait({watch, receiving}, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+        finally:
+            for task in (watch, receiving):
+                task.cancel()
+            await asyncio.gather(watch, receiving, return_exceptions=True)
+
+    async def _serve(self, token: str) -> None:
         while True:
             message = await self._receive()
             kind = message.get("type")
@@ -98,6 +113,8 @@ class _Session:
             elif kind == "pong":
                 continue
             elif kind == "subscribe":
+                # each operation runs as the token's user is now: deactivated, it is refused
+                self.viewer = await self._viewer_of(token)
                 self._start(message)
             elif kind == "complete":
                 self._cancel(message.get("id"))
@@ -121,7 +138,10 @@ class _Session:
         text = message.get("text")
         if text is None:  # a binary frame: the protocol speaks JSON text only
             raise Closed(4400, "Invalid message")
-        if len(text) > self.server.max_message_bytes:
+        if len(text) > self.server.max_message_bytes or (
+            4 * len(text) > self.server.max_message_bytes
+            and len(text.encode()) > self.server.max_message_bytes
+        ):
             raise Closed(4413, "Message too large")
         try:
             message = orjson.loads(text)
@@ -135,7 +155,8 @@ class _Session:
         async with self.sending:
             await self.websocket.send_text(orjson.dumps(message).decode())
 
-    async def _authenticated(self, payload: Any) -> Viewer:
+    @staticmethod
+    def _token(payload: Any) -> str:
         token = None
         if isinstance(payload, dict):
             token = payload.get("Authorization") or payload.get("authorization")
@@ -143,10 +164,20 @@ class _Session:
                 token = f"Bearer {payload['token']}"
         if not isinstance(token, str):
             raise Closed(4403, "Forbidden")
+        return token
+
+    async def _viewer_of(self, token: str) -> Viewer:
         try:
             return await self.server.authenticator.viewer_for(token)
         except Unauthenticated:
             raise Closed(4403, "Forbidden") from None
+
+    async def _watch(self, token: str) -> None:
+        """While the connection is open, ask again every `RECHECK_SECONDS` whether its token
+        is still good (not expired, its user still active); when it isn't, close."""
+        while True:
+            await asyncio.sleep(RECHECK_SECONDS)
+            await self._viewer_of(token)
 
     def _start(self, message: dict[str, Any]) -> None:
         operation_id = message.get("id")
@@ -158,7 +189,12 @@ class _Session:
             raise Closed(4400, "Too many operations")
         task = asyncio.create_task(self._operate(operation_id, message.get("payload")))
         self.operations[operation_id] = task
-        task.add_done_callback(lambda _: self.operations.pop(operation_id, None))
+        task.add_done_callback(lambda ended: self._ended(operation_id, ended))
+
+    def _ended(self, operation_id: str, task: asyncio.Task[None]) -> None:
+        """Forget an operation that ended, unless its id already names a newer one."""
+        if self.operations.get(operation_id) is task:
+            del self.operations[operation_id]
 
     def _cancel(self, operation_id: Any) -> None:
         task = self.operations.pop(operation_id, None) if isinstance(operation_id, str) else None

@@ -44,11 +44,13 @@ from resolvers.models import (
 )
 from resolvers.pagination import Page, PageRequest, paginate
 from resolvers.rows import Row, Where, rows_by_id
+from resolvers.support import OFFERING_AUDITED
 from resolvers.ticket_feed import announces
 from resolvers.tickets import (
     MAX_TEXT,
     checked_text,
     create_in_queue,
+    record_owner,
     save_ticket,
     scope_filter,
     scope_where,
@@ -230,10 +232,7 @@ async def escalate_ticket(
         offering = await SupportOffering.get_or_none(seller_id=viewer.partner_id)
         reason = ineligibility(vehicle, ticket, viewer, offering, subscriptions.now().date())
         if reason is None and vehicle is Vehicle.PRODUCT_SUPPORT_INCIDENT:
-            taken = await SupportOffering.filter(
-                seller_id=viewer.partner_id, incident_credits__gt=0
-            ).update(incident_credits=F("incident_credits") - 1)
-            reason = None if taken else Ineligibility.NO_CREDITS_LEFT
+            reason = await _take_credit(actor, offering)  # type: ignore[arg-type]
         if reason is not None:
             raise VehicleNotEligible(f"escalation.{reason}", field=["vehicle"], reason=str(reason))
         escalation = await Escalation.create(
@@ -276,6 +275,32 @@ async def escalate_ticket(
             escalation_id=escalation.id,
         )
     return escalation
+
+
+async def _take_credit(actor: Actor, offering: SupportOffering) -> Ineligibility | None:
+    """One product support incident credit, taken by a conditional UPDATE: of two
+    escalations racing for the last one, the second finds none. Taking it is a change of the
+    offering (a new version, audited), so a form saved from before can't give it back."""
+    taken = await SupportOffering.filter(id=offering.id, incident_credits__gt=0).update(
+        incident_credits=F("incident_credits") - 1, version=F("version") + 1
+    )
+    if not taken:
+        return Ineligibility.NO_CREDITS_LEFT
+    await offering.refresh_from_db()
+    before = {
+        **snapshot(offering, OFFERING_AUDITED),
+        "incidentCredits": offering.incident_credits + 1,
+        "version": offering.version - 1,
+    }
+    await record_change(
+        actor,
+        action="support_offering.credit_used",
+        row=offering,
+        fields=OFFERING_AUDITED,
+        owner=(offering.partner_id, offering.reseller_id),
+        before=before,
+    )
+    return None
 
 
 @announces
@@ -349,8 +374,11 @@ async def _change(actor: Actor, escalation: Escalation, values: dict[str, Any]) 
 async def _escalation_for_update(
     viewer: Viewer, escalation_id: int, expected_version: int | None
 ) -> Escalation:
+    """An escalation of the viewer's own queue, locked for a change."""
     escalation = (
-        await Escalation.filter(**scope_filter(viewer), id=escalation_id)
+        await Escalation.filter(
+            **{**scope_filter(viewer), "handler_id": viewer.partner_id}, id=escalation_id
+        )
         .select_for_update()
         .get_or_none()
     )
@@ -371,6 +399,6 @@ async def _record(
         action=action,
         row=escalation,
         fields=ESCALATION_AUDITED,
-        owner=(escalation.partner_id, escalation.reseller_id),
+        owner=record_owner(escalation),
         before=before,
     )

@@ -65,9 +65,24 @@ class Window:
 
 
 def _moment(day: date, clock: tuple[int, int], zone: ZoneInfo) -> datetime:
+    """When the wall clock of `zone` shows `clock` on `day`, in UTC. A time the clocks skip
+    (02:30 when they jump from 02:00 to 03:00) is the moment they jump: a service that opens
+    at 02:30 that night opens at 03:00."""
     if clock == MIDNIGHT:
         day, clock = day + timedelta(days=1), (0, 0)
-    return datetime.combine(day, time(*clock), tzinfo=zone).astimezone(UTC)
+    wall = datetime.combine(day, time(*clock))
+    moment = wall.replace(tzinfo=zone).astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) == wall:
+        return moment
+    # In the gap: the jump lies between the readings with the offsets before and after it.
+    before, after = wall.replace(tzinfo=zone, fold=1).astimezone(UTC), moment
+    while after - before > timedelta(seconds=1):
+        middle = before + (after - before) / 2
+        if middle.astimezone(zone).replace(tzinfo=None) < wall:
+            before = middle
+        else:
+            after = middle
+    return after.replace(microsecond=0)
 
 
 def _clock(clock: tuple[int, int]) -> str:

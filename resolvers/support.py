@@ -199,8 +199,11 @@ def _contact_is_valid(kind: str, value: str) -> bool:
     if kind == "PHONE":
         return PHONE.match(value) is not None
     if kind == "WEB":
-        parts = urlsplit(value)
-        return parts.scheme == "https" and bool(parts.hostname) and len(value) <= 500
+        try:
+            parts = urlsplit(value)
+            return parts.scheme == "https" and bool(parts.hostname) and len(value) <= 500
+        except ValueError:  # such as an unclosed [IPv6 literal
+            return False
     return False
 
 

@@ -101,6 +101,14 @@ def scope_where(viewer: Viewer, model: Any) -> Where:
     return where if categories is None else where.one_of("category", categories)
 
 
+def record_owner(row: Any) -> tuple[int, int | None]:
+    """Who may see the audit records and change events of a ticket or an escalation: the
+    tenant, and the reseller only when it handles it (a provider's inbound ticket about a
+    reseller's customer is the provider's alone)."""
+    handled_by_reseller = row.reseller_id is not None and row.handler_id == row.reseller_id
+    return row.partner_id, row.reseller_id if handled_by_reseller else None
+
+
 def ticket_scope(viewer: Viewer) -> Where:
     return scope_where(viewer, Ticket)
 
@@ -260,9 +268,9 @@ async def create_in_queue(
 ) -> Ticket:
     """A new ticket with the next number of the handler's queue (inside the caller's
     transaction), its OPENED event, audit record and change event."""
-    sequence = await TicketSequence.filter(handler_id=handler_id).select_for_update().get_or_none()
-    if sequence is None:
-        sequence = await TicketSequence.create(handler_id=handler_id, last_number=0)
+    # as invoices do: two first tickets of a queue can't both create its sequence
+    await TicketSequence.get_or_create(handler_id=handler_id, defaults={"last_number": 0})
+    sequence = await TicketSequence.filter(handler_id=handler_id).select_for_update().get()
     sequence.last_number += 1
     await sequence.save(update_fields=["last_number"])
     opened_at = subscriptions.now()
@@ -287,7 +295,7 @@ async def create_in_queue(
         action="ticket.opened",
         row=ticket,
         fields=TICKET_AUDITED,
-        owner=(ticket.partner_id, ticket.reseller_id),
+        owner=record_owner(ticket),
     )
     return ticket
 
@@ -455,9 +463,14 @@ async def close_ticket(
 async def ticket_for_update(
     viewer: Viewer, ticket_id: int, expected_version: int | None = None, field: str = "id"
 ) -> Ticket:
-    ticket = (
-        await Ticket.filter(**scope_filter(viewer), id=ticket_id).select_for_update().get_or_none()
-    )
+    """A ticket of the viewer's own queue, locked for a change: a provider reads its
+    resellers' tickets but works only on its own (a reseller's escalation reaches it as an
+    inbound ticket)."""
+    owner, categories = _scope(viewer)
+    found = Ticket.filter(**{**owner, "handler_id": viewer.partner_id})
+    if categories is not None:
+        found = found.filter(category__in=categories)
+    ticket = await found.filter(id=ticket_id).select_for_update().get_or_none()
     if ticket is None:
         raise NotFound("ticket.not_found", field=[field])
     if expected_version is not None and ticket.version != expected_version:
@@ -492,7 +505,7 @@ async def save_ticket(
         action=f"ticket.{str(kind).lower()}",
         row=ticket,
         fields=TICKET_AUDITED,
-        owner=(ticket.partner_id, ticket.reseller_id),
+        owner=record_owner(ticket),
         before=before,
     )
     return event
@@ -526,6 +539,8 @@ async def _event(
 async def _to_origin(actor: Actor, inbound: Ticket, text: str) -> None:
     """A provider's answer on its inbound ticket, on the reseller's ticket's timeline."""
     origin = await Ticket.filter(id=inbound.origin_id).select_for_update().get()
+    if origin.status is TicketStatus.CLOSED:
+        return  # the reseller has closed the loop already: nothing more is written to it
     escalation = await Escalation.filter(inbound_id=inbound.id).first()
     await save_ticket(
         actor,

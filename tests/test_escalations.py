@@ -338,6 +338,11 @@ async def test_two_escalations_racing_for_the_last_credit_get_it_once(
     assert await models.Escalation.filter(credit_used=True).count() == 1
     statuses = sorted(str(row.status) for row in await models.Ticket.filter(id__in=tickets))
     assert statuses == ["ESCALATED", "TRIAGED"]
+    # using the credit changed the offering: a form saved from before can't give it back
+    assert offering_row.version == 2
+    assert await models.AuditEvent.filter(action="support_offering.credit_used").count() == 1
+    stale = await set_offering(api, token, offering(expectedVersion=1))
+    assert [error["code"] for error in stale["userErrors"]] == ["VERSION_CONFLICT"]
 
 
 PROVIDER_QUEUE = """
@@ -417,6 +422,23 @@ async def test_a_resellers_escalation_reaches_its_providers_queue_and_comes_back
         ("ESCALATION_UPDATED", "Conditional access policy blocks the app"),
         ("ESCALATION_UPDATED", "Policy corrected"),
     ]
+    # the provider's own work stays the provider's: not in the reseller's audit log, and the
+    # provider can't work on the reseller's ticket itself
+    audited = await api.data(
+        "{ auditEvents(first: 100) { nodes { entityType entityId } } }", token=reseller
+    )
+    tickets = {
+        node["entityId"]
+        for node in audited["auditEvents"]["nodes"]
+        if node["entityType"] == "Ticket"
+    }
+    assert tickets == {ticket}
+    meddling = await api.data(
+        'mutation($id: ID!) { resolveTicket(input: {id: $id, resolution: "x"}) { userErrors { code } } }',
+        {"id": ticket},
+        token=provider,
+    )
+    assert meddling["resolveTicket"]["userErrors"] == [{"code": "NOT_FOUND"}]
     # the reseller closes the loop with its customer
     loop = await api.data(LOOP, {"id": ticket}, token=reseller)
     assert [error["code"] for error in loop["close"]["userErrors"]] == ["CUSTOMER_NOT_NOTIFIED"]

@@ -147,6 +147,14 @@ async def test_every_problem_of_an_offering_is_reported_at_once(api: Api, world:
     assert {error["code"] for error in result["userErrors"]} == {"BAD_USER_INPUT"}
 
 
+async def test_a_malformed_web_address_is_refused_like_any_other(api: Api, world: World) -> None:
+    bad = offering(contactMethods=[{"kind": "WEB", "value": "https://[::1"}])
+    result = await set_offering(api, world.admin("direct"), bad)
+    assert [(error["code"], error["field"]) for error in result["userErrors"]] == [
+        ("BAD_USER_INPUT", ["contactMethods", "0", "value"])
+    ]
+
+
 async def test_only_global_and_account_admins_set_the_offering(api: Api, world: World) -> None:
     agent = await api.gql(
         SET_OFFERING, {"input": OFFERING}, token=world.token("direct", Role.HELPDESK_AGENT)

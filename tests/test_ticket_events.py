@@ -28,6 +28,9 @@ COMMENT = """mutation Comment($id: ID!, $body: String!) {
 TIMELINE = "query Timeline($id: ID!) { ticket(id: $id) { timeline { id } } }"
 NEW_TICKETS = "{ tickets(filter: {status: [NEW]}) { nodes { id } } }"
 NORTHWIND = "8d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c02"  # the demo's indirect provider
+CONTOSO = "3f2b8c1e-7a4d-4e2b-9c1a-5d6e7f8a9b01"  # the demo's direct partner
+USER_ID = "query { users(first: 100) { nodes { id subject } } }"
+DEACTIVATE = "mutation($id: ID!) { deactivateUser(input: {id: $id}) { userErrors { code } } }"
 WAIT = 15  # seconds an expected message may take at most (a test's guard, not a target)
 
 
@@ -59,6 +62,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         ):
             _, body = post(f"{first}/graphql", NEW_TICKETS, tokens["global_admin"])
             yield {
+                "environment": environment,
                 "first": first,
                 "second": second,
                 "tokens": tokens,
@@ -243,3 +247,51 @@ async def test_a_query_over_the_socket_answers_once_and_completes(demo: dict[str
         refused = await _next(socket)
         assert (refused["id"], refused["type"]) == ("bad", "error")
         assert refused["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_user_deactivated_while_connected_can_start_nothing_more(
+    demo: dict[str, Any],
+) -> None:
+    agent = cli(
+        demo["environment"],
+        "token",
+        "--tenant-id",
+        CONTOSO,
+        "--role",
+        "helpdesk_agent",
+        "--sub",
+        "agent-to-deactivate",
+    ).strip()
+    admin = demo["tokens"]["global_admin"]
+    async with session(demo["first"], agent) as socket:
+        _, users = await asyncio.to_thread(post, f"{demo['first']}/graphql", USER_ID, admin)
+        [user] = [
+            node["id"]
+            for node in users["data"]["users"]["nodes"]
+            if node["subject"] == "agent-to-deactivate"
+        ]
+        _, done = await asyncio.to_thread(
+            post, f"{demo['first']}/graphql", DEACTIVATE, admin, {"id": user}
+        )
+        assert done["data"]["deactivateUser"]["userErrors"] == []
+        await _subscribe(socket, "after-deactivation", demo["ticket"])
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), WAIT)
+        assert closed.value.rcvd.code == 4403
+
+
+async def test_an_operation_id_is_free_again_once_its_operation_completed(
+    demo: dict[str, Any],
+) -> None:
+    token, ticket = demo["tokens"]["global_admin"], demo["ticket"]
+    async with session(demo["first"], token) as socket:
+        await _subscribe(socket, "again", ticket)
+        await socket.send(json.dumps({"id": "again", "type": "complete"}))
+        await _subscribe(socket, "again", ticket, await _last_event(demo["first"], token, ticket))
+        await _comment(demo["first"], token, ticket, "To the second subscriber")
+        received = await _next(socket)
+        assert received["payload"]["data"]["ticketEvents"]["body"] == "To the second subscriber"
+        await _subscribe(socket, "again", ticket)  # still running: refused
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), WAIT)
+        assert closed.value.rcvd.code == 4409

@@ -222,6 +222,13 @@ def test_due_times_count_the_real_hours_across_a_change_of_clocks() -> None:
     assert due_after(datetime(2026, 10, 24, 22, 0, tzinfo=UTC), 8, windows, stockholm) == datetime(
         2026, 10, 25, 6, 0, tzinfo=UTC
     )
+    # Hours that open at a time the clocks skip open when they jump: 02:30 on the Sunday New
+    # York springs forward from 02:00 to 03:00 is 03:00 EDT, 07:00 UTC.
+    skipped = windows_from([{"day": "SUNDAY", "opens": "02:30", "closes": "05:00"}], ["days"])
+    new_york = zone_named("America/New_York", ["timeZone"])
+    assert due_after(datetime(2026, 3, 8, 5, 0, tzinfo=UTC), 2, skipped, new_york) == datetime(
+        2026, 3, 8, 9, 0, tzinfo=UTC
+    )
     # Friday evening to Monday morning on weekday hours in São Paulo (no clock change).
     weekdays = windows_from(
         [{"day": day, "opens": "09:00", "closes": "18:00"} for day in ("MONDAY", "FRIDAY")],
