@@ -98,6 +98,24 @@ def ticket_categories(roles: Iterable[Role]) -> frozenset[str] | None:
     return frozenset(reached)
 
 
+# The change feed carries each kind of object to those who may read it (contract §6).
+CHANGES_READ: Mapping[str, Capability] = {
+    "Customer": Capability.CUSTOMERS_READ,
+    "Subscription": Capability.SUBSCRIPTIONS_READ,
+    "BillingAccount": Capability.BILLING_READ,
+    "Invoice": Capability.BILLING_READ,
+    "Payment": Capability.BILLING_READ,
+    "BillingDispute": Capability.BILLING_READ,
+    "CollectionsPolicy": Capability.BILLING_READ,
+    "Ticket": Capability.TICKETS_READ,
+    "Escalation": Capability.TICKETS_READ,
+    "SupportOffering": Capability.SUPPORT_OFFERING_READ,
+    "User": Capability.USERS_READ,
+    "Partner": Capability.RESELLERS_READ,
+}
+CATEGORIZED = frozenset({"Ticket", "Escalation"})  # limited by `ticket_categories`
+
+
 # Granted to every authenticated caller, even one whose token carries no known role.
 PUBLIC_CAPABILITIES = frozenset({Capability.VIEWER})
 

@@ -98,6 +98,7 @@ async def record_change(
         request_id=actor.request_id,
         occurred_at=now,
     )
+    category = getattr(row, "category", None)
     await ChangeEvent.create(
         partner_id=partner_id,
         reseller_id=reseller_id,
@@ -106,6 +107,7 @@ async def record_change(
         operation=operation.value,
         version=row.version,
         occurred_at=now,
+        category=None if category is None else str(category),
     )
 
 

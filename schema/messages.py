@@ -138,6 +138,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Nel documento non c'è alcuna operazione chiamata '{name}'.",
         "Dokumentet innehåller ingen operation med namnet '{name}'.",
     ),
+    "changes.entity_type": _m(
+        "The change feed has no objects of type {names}.",
+        "O feed de alterações não tem objetos do tipo {names}.",
+        "O feed de alterações não tem objetos do tipo {names}.",
+        "Il feed delle modifiche non contiene oggetti di tipo {names}.",
+        "Ändringsflödet har inga objekt av typen {names}.",
+    ),
     "graphql.subscription_over_http": _m(
         "Subscriptions run over WebSocket on this path, with the graphql-transport-ws protocol.",
         "As subscrições funcionam por WebSocket neste caminho, com o protocolo "

@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 
 from schema.audit import AuditQuery
 from schema.billing import BillingMutation
+from schema.changes import ChangeQuery
 from schema.collections import CollectionsMutation, CollectionsQuery
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.escalations import EscalationMutation, EscalationQuery
@@ -45,6 +46,7 @@ Query = merge_types(
         EscalationQuery,
         UserQuery,
         AuditQuery,
+        ChangeQuery,
     ),
 )
 Mutation = merge_types(

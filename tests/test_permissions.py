@@ -152,6 +152,7 @@ ROOT_FIELDS: dict[str, tuple[Capability, str]] = {
     "ticket": (Capability.TICKETS_READ, "ticket(id: $ticket) { id }"),
     "escalations": (Capability.TICKETS_READ, "escalations(first: 1) { totalCount }"),
     "escalation": (Capability.TICKETS_READ, "escalation(id: $escalation) { id }"),
+    "changes": (Capability.VIEWER, "changes(first: 1) { nodes { entityType } }"),
 }
 LOOKED_UP = {"node": Capability.PARTNER_READ, "nodes": Capability.PARTNER_READ}
 MUTATIONS: dict[str, tuple[Capability, str]] = {

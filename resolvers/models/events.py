@@ -41,10 +41,21 @@ class ChangeEvent(Model):
     operation = fields.CharField(max_length=16)
     version = fields.IntField()
     occurred_at = MomentField()
+    # the changed row's category, where it has one (tickets: some roles see only BILLING)
+    category = fields.CharField(max_length=32, null=True)
+    # The place in the feed, given once the change is committed (`resolvers.changes`): ids
+    # are taken at insert time, and transactions commit in another order.
+    position = fields.BigIntField(null=True)
 
     class Meta:
         table = "change_events"
-        indexes = (("partner_id", "id"), ("reseller_id", "id"))
+        indexes = (
+            ("partner_id", "id"),
+            ("reseller_id", "id"),
+            ("position",),
+            ("partner_id", "position"),
+            ("reseller_id", "position"),
+        )
 
 
 class IdempotencyKey(Model):
