@@ -19,6 +19,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from api import database
 from api.authentication import Authenticator
+from api.bulk import BulkExport
 from api.graphql_view import GraphQLView
 from api.middleware import RequestContext
 from api.settings import Settings
@@ -154,6 +155,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         routes=[
             Route("/graphql", view.handle, methods=GRAPHQL_METHODS),
             WebSocketRoute("/graphql", websocket.handle),
+            Route("/bulk/{kind}.jsonl", BulkExport(view.engine, view.authenticator).handle),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -51,6 +51,13 @@ async def assign_positions() -> None:
         await select(ChangeEvent, NUMBER_PENDING, ASSIGNED_AT_ONCE)
 
 
+async def feed_cursor() -> int:
+    """The feed's position now: every change committed so far is at or before it."""
+    await assign_positions()
+    records = await select(ChangeEvent, "SELECT COALESCE(MAX(position), 0) FROM change_events")
+    return int(records[0][0])
+
+
 @dataclass(frozen=True)
 class Change:
     position: int

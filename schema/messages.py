@@ -138,6 +138,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Nel documento non c'è alcuna operazione chiamata '{name}'.",
         "Dokumentet innehåller ingen operation med namnet '{name}'.",
     ),
+    "bulk.unknown": _m(
+        "There is no such export: ask for one of {kinds} (as /bulk/<kind>.jsonl).",
+        "Essa exportação não existe: peça uma destas: {kinds} (como /bulk/<tipo>.jsonl).",
+        "Essa exportação não existe: peça uma destas: {kinds} (como /bulk/<tipo>.jsonl).",
+        "Questa esportazione non esiste: chiedine una tra {kinds} (come /bulk/<tipo>.jsonl).",
+        "Den exporten finns inte: be om en av {kinds} (som /bulk/<typ>.jsonl).",
+    ),
     "changes.entity_type": _m(
         "The change feed has no objects of type {names}.",
         "O feed de alterações não tem objetos do tipo {names}.",

@@ -141,6 +141,14 @@ def test_a_printed_demo_token_answers_the_viewer_query_over_http(
     vehicles = {escalation["vehicle"] for ticket in tickets for escalation in ticket["escalations"]}
     assert len(vehicles) == 5  # every Microsoft vehicle; the reseller's goes to its provider
     assert body["data"]["supportOffering"] == {"entitlements": {"competency": "GOLD"}}
+    export = urllib.request.Request(  # noqa: S310
+        f"{server}/bulk/customers.jsonl",
+        headers={"authorization": f"Bearer {tokens['sales_agent']}"},
+    )
+    with urllib.request.urlopen(export, timeout=10) as response:  # noqa: S310
+        assert response.headers["Partnergraph-Changes-After"]
+        lines = [json.loads(line) for line in response.read().splitlines()]
+    assert len(lines) == 5
     with urllib.request.urlopen(f"{server}/readyz", timeout=5) as response:  # noqa: S310
         assert json.loads(response.read()) == {"status": "ok", "database": "reachable"}
 

@@ -1,0 +1,140 @@
+"""Bulk export: `GET /bulk/{customers,subscriptions,invoices}.jsonl` streams everything the
+caller may see, one JSON object per line, in constant memory.
+
+Each export is the GraphQL query below, run page by page (keyset, 100 rows) through the same
+engine, with the same token, tenancy and field capabilities as `POST /graphql`; only one page
+is held at a time. The response's `Partnergraph-Changes-After` header is the change-feed cursor
+at which the export was taken: a connector that then reads `changes(after:)` from it misses
+nothing (a row exported in a newer state than the cursor comes back in the feed, and its
+`version` says which is newer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from api.authentication import Authenticator
+from api.logs import REQUEST_ID
+from auth.permissions import Capability
+from resolvers.changes import feed_cursor
+from resolvers.errors import Unauthenticated
+from schema.context import Context
+from schema.execution import Engine, GraphQLRequest
+from schema.messages import negotiate, translate
+from schema.pagination import encode_cursor
+
+PAGE = 100
+
+
+@dataclass(frozen=True)
+class Export:
+    capability: Capability
+    root: str  # the connection the query reads
+    document: str
+
+
+EXPORTS = {
+    "customers": Export(
+        Capability.CUSTOMERS_READ,
+        "customers",
+        """query Export($after: String) {
+  customers(first: 100, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id externalId companyName domain country language
+            billingContact { name email phone } reseller { id } version createdAt updatedAt }
+  }
+}""",
+    ),
+    "subscriptions": Export(
+        Capability.SUBSCRIPTIONS_READ,
+        "subscriptions",
+        """query Export($after: String, $pricing: Boolean!) {
+  subscriptions(first: 100, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id externalId customer { id } parentSubscription { id } offerId offerName
+            productFamily quantity status suspensionReasons autoRenew billingCycle termDuration
+            unitPrice { amount currency } unitCost @include(if: $pricing) { amount currency }
+            purchasedAt termStartedAt termEndsAt cancelledAt version createdAt updatedAt }
+  }
+}""",
+    ),
+    "invoices": Export(
+        Capability.BILLING_READ,
+        "invoices",
+        """query Export($after: String) {
+  invoices(first: 100, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id number status currency customer { id } issuedAt dueDate
+            total { amount currency } amountPaid { amount currency }
+            amountCredited { amount currency } amountDue { amount currency }
+            version createdAt updatedAt }
+  }
+}""",
+    ),
+}
+
+
+@dataclass
+class BulkExport:
+    engine: Engine
+    authenticator: Authenticator
+
+    async def handle(self, request: Request) -> Response:
+        language = negotiate(request.headers.get("accept-language"))
+        export = EXPORTS.get(request.path_params["kind"])
+        if export is None:
+            return _refusal(404, "bulk.unknown", "NOT_FOUND", language, kinds=", ".join(EXPORTS))
+        authorization = request.headers.get("authorization")
+        if authorization is None:
+            return _refusal(401, "auth.missing_token", "UNAUTHENTICATED", language)
+        try:
+            viewer = await self.authenticator.viewer_for(authorization)
+        except Unauthenticated as error:
+            return _refusal(401, error.key, "UNAUTHENTICATED", language)
+        if export.capability not in viewer.capabilities:
+            return _refusal(
+                403,
+                "forbidden.capability",
+                "FORBIDDEN",
+                language,
+                capability=str(export.capability),
+            )
+        cursor = await feed_cursor()
+        context = Context(viewer=viewer, request_id=REQUEST_ID.get(), language=language)
+        variables = {"pricing": Capability.PRICING_READ in viewer.capabilities}
+        return StreamingResponse(
+            self._lines(export, context, variables),
+            media_type="application/x-ndjson",
+            headers={"Partnergraph-Changes-After": encode_cursor(cursor)},
+        )
+
+    async def _lines(
+        self, export: Export, context: Context, variables: dict[str, Any]
+    ) -> AsyncIterator[bytes]:
+        """The rows, a page at a time: each page is written, then let go."""
+        after = None
+        prepared = self.engine.prepare(GraphQLRequest(query=export.document))
+        while True:
+            asked = GraphQLRequest(query=export.document, variables={**variables, "after": after})
+            outcome = await self.engine.execute(prepared, asked, context)
+            page = (outcome.body.get("data") or {}).get(export.root)
+            if page is None:  # a failure of the page itself: said once, as the last line
+                yield orjson.dumps({"errors": outcome.body.get("errors", [])}) + b"\n"
+                return
+            yield b"".join(orjson.dumps(node) + b"\n" for node in page["nodes"])
+            if not page["pageInfo"]["hasNextPage"]:
+                return
+            after = page["pageInfo"]["endCursor"]
+
+
+def _refusal(status: int, key: str, code: str, language: str, **params: Any) -> JSONResponse:
+    body = {
+        "errors": [{"message": translate(key, language, **params), "extensions": {"code": code}}]
+    }
+    return JSONResponse(body, status_code=status)
