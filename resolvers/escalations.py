@@ -21,7 +21,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from auth.viewer import Viewer
-from resolvers import subscriptions
+from resolvers import idempotency, subscriptions
 from resolvers.audit import Actor, record_change, snapshot
 from resolvers.errors import (
     BadInput,
@@ -216,11 +216,19 @@ async def ticket_escalations(viewer: Viewer, ticket_ids: Sequence[int]) -> list[
 
 @announces
 async def escalate_ticket(
-    actor: Actor, *, ticket_id: int, vehicle: Vehicle, summary: str
+    actor: Actor,
+    *,
+    ticket_id: int,
+    vehicle: Vehicle,
+    summary: str,
+    idempotency_key: str | None = None,
 ) -> Escalation:
+    """Escalate a diagnosed ticket; retried with the same key, the first escalation answers
+    (and no second credit is used)."""
     viewer = actor.viewer
     text = checked_text(summary, "summary", MAX_TEXT)
-    async with in_transaction():
+
+    async def escalate() -> Escalation:
         ticket = await ticket_for_update(viewer, ticket_id, field="ticketId")
         if ticket.status not in (TicketStatus.TRIAGED, TicketStatus.IN_PROGRESS):
             key = (
@@ -274,7 +282,16 @@ async def escalate_ticket(
             body=text,
             escalation_id=escalation.id,
         )
-    return escalation
+        return escalation
+
+    return await idempotency.create_once(
+        viewer,
+        operation="escalateTicket",
+        key=idempotency_key,
+        payload={"ticket_id": ticket_id, "vehicle": str(vehicle), "summary": text},
+        create=escalate,
+        load=lambda pk: Escalation.get(id=pk),
+    )
 
 
 async def _take_credit(actor: Actor, offering: SupportOffering) -> Ineligibility | None:

@@ -67,7 +67,7 @@ async def create_once(
     payload: dict[str, Any],
     create: Callable[[], Awaitable[Row]],
     load: Callable[[int], Awaitable[Row]],
-    recheck: Callable[[], Awaitable[None]],
+    recheck: Callable[[], Awaitable[None]] | None = None,
 ) -> Row:
     """Run `create` (the row, its audit record and change event) in one transaction, at most
     once per idempotency key.
@@ -88,7 +88,8 @@ async def create_once(
     except IntegrityError:
         if (existing := await replayed_entity(viewer, **replay)) is not None:
             return await load(existing)
-        await recheck()
+        if recheck is not None:
+            await recheck()
         raise
     except DomainError:
         # `create` refused because of a row a concurrent retry just committed?

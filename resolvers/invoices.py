@@ -484,14 +484,20 @@ async def _after_payment(actor: Actor, customer_id: int, seller_id: int) -> None
 
 
 async def open_dispute(
-    actor: Actor, *, invoice_id: int, reason: str, amount: str | Decimal | None = None
+    actor: Actor,
+    *,
+    invoice_id: int,
+    reason: str,
+    amount: str | Decimal | None = None,
+    idempotency_key: str | None = None,
 ) -> BillingDispute:
     """Dispute an invoice on the customer's behalf: it is DISPUTED (and never leads to a
     suspension) until the dispute is resolved."""
     text = reason.strip()
     if not text or len(text) > MAX_REASON:
         raise BadInput("text.length", field=["reason"], minimum=1, maximum=MAX_REASON)
-    async with in_transaction():
+
+    async def insert() -> BillingDispute:
         invoice = await _invoice_for_update(actor.viewer, invoice_id)
         if invoice.status != OPEN:
             raise InvalidStateTransition(
@@ -518,7 +524,20 @@ async def open_dispute(
         )
         await _changed(actor, dispute, "dispute.opened")
         await _save_invoice(actor, invoice, "invoice.disputed", {"status": DISPUTED})
-    return dispute
+        return dispute
+
+    return await idempotency.create_once(
+        actor.viewer,
+        operation="openBillingDispute",
+        key=idempotency_key,
+        payload={
+            "invoice_id": invoice_id,
+            "reason": text,
+            "amount": str(amount) if amount is not None else None,
+        },
+        create=insert,
+        load=lambda pk: BillingDispute.get(id=pk),
+    )
 
 
 async def resolve_dispute(

@@ -113,6 +113,9 @@ class EscalateTicketInput:
     ticket_id: strawberry.ID
     vehicle: Vehicle  # type: ignore[valid-type]
     summary: str = strawberry.field(description="What is asked of Microsoft or the provider.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key returns the first escalation."
+    )
 
 
 @strawberry.input
@@ -186,6 +189,7 @@ class EscalationMutation:
                 ticket_id=decode_id(input.ticket_id, "Ticket", ["ticketId"]),
                 vehicle=input.vehicle,
                 summary=input.summary,
+                idempotency_key=input.idempotency_key,
             ),
         )
         return await _payload(info, row, errors)

@@ -296,6 +296,9 @@ class OpenBillingDisputeInput:
     invoice_id: strawberry.ID
     reason: str
     amount: Decimal | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key returns the first dispute."
+    )
 
 
 @strawberry.input
@@ -476,6 +479,7 @@ class InvoiceMutation:
                 invoice_id=decode_id(input.invoice_id, "Invoice", ["invoiceId"]),
                 reason=input.reason,
                 amount=input.amount,
+                idempotency_key=input.idempotency_key,
             ),
         )
         return await _dispute_payload(info, row, errors)

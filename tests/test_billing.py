@@ -562,3 +562,19 @@ async def test_the_collections_notice_is_written_in_the_customers_language(
         "language": "pt-PT",
         "text": "O acesso nunca é suspenso por falta de pagamento.",
     }
+
+
+async def test_a_dispute_retried_with_its_key_is_opened_once(api: Api, world: World) -> None:
+    invoice = await world.add_invoice("direct")
+    dispute = """mutation($id: ID!, $reason: String!) {
+      openBillingDispute(input: {invoiceId: $id, reason: $reason, idempotencyKey: "dispute-1"}) {
+        dispute { id } userErrors { code }
+      }
+    }"""
+    variables = {"id": to_global_id("Invoice", invoice.id), "reason": "Seats not used"}
+    first = await api.data(dispute, variables, token=world.admin("direct"))
+    again = await api.data(dispute, variables, token=world.admin("direct"))
+    assert (
+        first["openBillingDispute"]["dispute"]["id"] == again["openBillingDispute"]["dispute"]["id"]
+    )
+    assert await models.BillingDispute.filter(invoice_id=invoice.id).count() == 1

@@ -474,3 +474,31 @@ async def test_a_billing_dispute_ticket_escalates_through_commercial_support(
         token=token,
     )
     assert body["escalateTicket"]["escalation"]["vehicle"] == "COMMERCIAL_SUPPORT"
+
+
+async def test_an_escalation_retried_with_its_key_escalates_once_and_uses_one_credit(
+    api: Api, world: World
+) -> None:
+    token = world.admin("direct")
+    await set_offering(
+        api, token, offering(entitlements={**ENTITLED, "productSupportIncidentCredits": 2})
+    )
+    ticket = await _triaged(api, world, "direct", productFamily="ON_PREMISES")
+    asked = {
+        "ticketId": ticket,
+        "vehicle": "PRODUCT_SUPPORT_INCIDENT",
+        "summary": "Crash",
+        "idempotencyKey": "esc-1",
+    }
+    first = await api.data(ESCALATE, {"input": asked}, token=token)
+    again = await api.data(ESCALATE, {"input": asked}, token=token)
+    assert (
+        first["escalateTicket"]["escalation"]["id"] == again["escalateTicket"]["escalation"]["id"]
+    )
+    assert again["escalateTicket"]["userErrors"] == []
+    offering_row = await models.SupportOffering.get(seller_id=world.partners["direct"].id)
+    assert offering_row.incident_credits == 1
+    other = await api.data(ESCALATE, {"input": {**asked, "summary": "Another"}}, token=token)
+    assert [error["code"] for error in other["escalateTicket"]["userErrors"]] == [
+        "IDEMPOTENCY_KEY_REUSED"
+    ]
