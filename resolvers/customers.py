@@ -243,6 +243,13 @@ async def create_customer(
     )
 
 
+def unchanged(customer: Customer, changes: Mapping[str, Any]) -> bool:
+    """Whether the profile `changes` would leave the customer as it is (never for invalid
+    ones: updating reports them)."""
+    values, problems = _normalized(changes)
+    return not problems and all(getattr(customer, name) == value for name, value in values.items())
+
+
 async def update_customer(
     actor: Actor, *, customer_id: int, expected_version: int, changes: Mapping[str, Any]
 ) -> Customer:

@@ -21,6 +21,7 @@ from schema.invoices import InvoiceMutation, InvoiceQuery
 from schema.nodes import NodeQuery
 from schema.partners import PartnerQuery
 from schema.reports import ReportQuery
+from schema.reseller_sync import ResellerSyncMutation
 from schema.resellers import ResellerMutation, ResellerQuery
 from schema.scalars import DateTime, DecimalScalar
 from schema.subscriptions import SubscriptionMutation, SubscriptionQuery
@@ -58,6 +59,7 @@ Mutation = merge_types(
         InvoiceMutation,
         CollectionsMutation,
         ResellerMutation,
+        ResellerSyncMutation,
         SupportMutation,
         TicketMutation,
         EscalationMutation,

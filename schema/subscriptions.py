@@ -335,7 +335,8 @@ async def _payload(
     )
 
 
-def _money(value: MoneyInput | None) -> tuple[Any, str] | None:
+def money_pair(value: MoneyInput | None) -> tuple[Any, str] | None:
+    """(amount, currency) of a money input, as the subscription rules take it."""
     return None if value is None else (value.amount, value.currency)
 
 
@@ -353,8 +354,8 @@ class SubscriptionMutation:
                 offer_name=input.offer_name,
                 product_family=input.product_family,
                 quantity=input.quantity,
-                unit_price=_money(input.unit_price),  # type: ignore[arg-type]
-                unit_cost=_money(input.unit_cost),
+                unit_price=money_pair(input.unit_price),  # type: ignore[arg-type]
+                unit_cost=money_pair(input.unit_cost),
                 billing_cycle=input.billing_cycle,
                 term_duration=input.term_duration,
                 auto_renew=input.auto_renew,

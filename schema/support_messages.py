@@ -332,6 +332,39 @@ SUPPORT_MESSAGES: dict[str, dict[str, str]] = {
         "Non restano crediti per incidenti di supporto al prodotto.",
         "Det finns inga krediter för produktsupportärenden kvar.",
     ),
+    # distributor bulk sync
+    "sync.too_many": _m(
+        "Send at most {maximum} customers and subscriptions in one call.",
+        "Envie no máximo {maximum} clientes e subscrições numa chamada.",
+        "Envie no máximo {maximum} clientes e assinaturas em uma chamada.",
+        "Invia al massimo {maximum} clienti e sottoscrizioni in una chiamata.",
+        "Skicka högst {maximum} kunder och prenumerationer i ett anrop.",
+    ),
+    "sync.customer_unknown": _m(
+        "No customer of this reseller has this external id (send it in the same call, or before).",
+        "Nenhum cliente deste revendedor tem este id externo (envie-o na mesma chamada ou antes).",
+        "Nenhum cliente desta revenda tem este id externo (envie-o na mesma chamada ou antes).",
+        "Nessun cliente di questo rivenditore ha questo id esterno (invialo nella stessa chiamata o prima).",
+        "Ingen kund hos återförsäljaren har detta externa id (skicka den i samma anrop eller tidigare).",
+    ),
+    "sync.immutable": _m(
+        "A synced subscription can't change this: a new offer, term or price is a new subscription.",
+        "Uma subscrição sincronizada não pode mudar isto: uma nova oferta, prazo ou preço é uma "
+        "nova subscrição.",
+        "Uma assinatura sincronizada não pode mudar isto: uma nova oferta, prazo ou preço é uma "
+        "nova assinatura.",
+        "Una sottoscrizione sincronizzata non può cambiare questo: una nuova offerta, durata o "
+        "prezzo è una nuova sottoscrizione.",
+        "En synkad prenumeration kan inte ändra detta: ett nytt erbjudande, en ny period eller "
+        "ett nytt pris är en ny prenumeration.",
+    ),
+    "sync.duplicate": _m(
+        "This external id is already in the call.",
+        "Este id externo já está na chamada.",
+        "Este id externo já está na chamada.",
+        "Questo id esterno è già nella chiamata.",
+        "Detta externa id finns redan i anropet.",
+    ),
     # the statement customers read
     "statement.sourcing.DIRECT": _m(
         "Your support comes directly from {seller}.",

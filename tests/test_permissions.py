@@ -241,6 +241,12 @@ MUTATIONS: dict[str, tuple[Capability, str]] = {
         Capability.BILLING_WRITE,
         "runCollections(input: {dryRun: false}) { applied userErrors { code } }",
     ),
+    "syncResellerData": (
+        Capability.RESELLERS_WRITE,
+        'syncResellerData(input: {resellerId: $reseller, customers: [{externalId: "D-1", '
+        'companyName: "Dist Lda", domain: "dist.onmicrosoft.com", country: "PT", '
+        'language: "pt-PT"}]}) { results { status } userErrors { code } }',
+    ),
     "setSupportOffering": (
         Capability.SUPPORT_OFFERING_WRITE,
         'setSupportOffering(input: {sourcing: DIRECT, hours: {timeZone: "Europe/Lisbon", '
@@ -320,6 +326,7 @@ async def _variables(world: World, used: str, *, suspended: bool = False) -> dic
     values = {
         "partner": world.partner_id("direct"),
         "customer": world.customer_id("direct"),
+        "reseller": world.partner_id("reseller"),
     }
     if "$subscription" in used:
         subscription = await world.add_subscription("direct")
@@ -440,7 +447,7 @@ async def test_a_mutation_runs_exactly_for_the_roles_the_contract_names(
     api: Api, world: World, field: str, role: Role | None
 ) -> None:
     capability, selection = MUTATIONS[field]
-    partner = "provider" if field == "registerReseller" else "direct"
+    partner = "provider" if field in {"registerReseller", "syncResellerData"} else "direct"
     token = world.token(partner, *([role] if role else []))
     variables = await _variables(world, selection, suspended=field == "reactivateSubscription")
     if "$user" in selection:
