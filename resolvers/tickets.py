@@ -350,13 +350,19 @@ async def assign_ticket(
 
 @announces
 async def comment_on_ticket(
-    actor: Actor, *, ticket_id: int, body: str, visibility: Visibility
+    actor: Actor,
+    *,
+    ticket_id: int,
+    body: str,
+    visibility: Visibility,
+    idempotency_key: str | None = None,
 ) -> TicketEvent:
     """A note on the ticket: INTERNAL for the partner's staff, CUSTOMER for the customer
     (the first of those answers the ticket). A customer-visible note on a provider's
-    inbound ticket reaches the reseller's ticket."""
+    inbound ticket reaches the reseller's ticket. Retried with its key, it is added once."""
     text = checked_text(body, "body", MAX_TEXT)
-    async with in_transaction():
+
+    async def comment() -> TicketEvent:
         ticket = await ticket_for_update(actor.viewer, ticket_id)
         _require(ticket, WORKABLE, "ticket.closed")
         values: dict[str, Any] = {}
@@ -367,7 +373,16 @@ async def comment_on_ticket(
         )
         if visibility is Visibility.CUSTOMER and ticket.origin_id is not None:
             await _to_origin(actor, ticket, text)
-    return event
+        return event
+
+    return await idempotency.create_once(
+        actor.viewer,
+        operation="commentOnTicket",
+        key=idempotency_key,
+        payload={"ticket_id": ticket_id, "body": text, "visibility": str(visibility)},
+        create=comment,
+        load=lambda pk: TicketEvent.get(id=pk),
+    )
 
 
 @announces
@@ -409,18 +424,21 @@ async def resolve_ticket(
 
 
 @announces
-async def notify_customer(actor: Actor, *, ticket_id: int, message: str) -> Ticket:
+async def notify_customer(
+    actor: Actor, *, ticket_id: int, message: str, idempotency_key: str | None = None
+) -> TicketEvent:
     """Record what the customer was told: it answers the ticket, and after an escalation it
-    closes the loop, so that the ticket may close."""
+    closes the loop, so that the ticket may close. Retried with its key, it is recorded once."""
     text = checked_text(message, "message", MAX_TEXT)
-    async with in_transaction():
+
+    async def notify() -> TicketEvent:
         ticket = await ticket_for_update(actor.viewer, ticket_id)
         _require(ticket, WORKABLE, "ticket.closed")
         now = subscriptions.now()
         values: dict[str, Any] = {"customer_notified_at": now}
         if ticket.first_responded_at is None:
             values["first_responded_at"] = now
-        await save_ticket(
+        return await save_ticket(
             actor,
             ticket,
             values,
@@ -428,7 +446,15 @@ async def notify_customer(actor: Actor, *, ticket_id: int, message: str) -> Tick
             body=text,
             visibility=Visibility.CUSTOMER,
         )
-    return ticket
+
+    return await idempotency.create_once(
+        actor.viewer,
+        operation="notifyCustomer",
+        key=idempotency_key,
+        payload={"ticket_id": ticket_id, "message": text},
+        create=notify,
+        load=lambda pk: TicketEvent.get(id=pk),
+    )
 
 
 @announces

@@ -282,6 +282,9 @@ class CommentOnTicketInput:
     id: strawberry.ID
     body: str
     visibility: Visibility = models.Visibility.INTERNAL  # type: ignore[valid-type]
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key adds the comment once."
+    )
 
 
 @strawberry.input
@@ -295,6 +298,9 @@ class ResolveTicketInput:
 class NotifyCustomerInput:
     ticket_id: strawberry.ID
     message: str = strawberry.field(description="What the customer was told.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retrying with the same key records it once."
+    )
 
 
 @strawberry.input
@@ -311,13 +317,15 @@ class TicketPayload:
 
 
 async def ticket_payload(
-    info: strawberry.Info, ticket_id: int | None, errors: list[UserError]
+    info: strawberry.Info, ticket_id: int | None, errors: list[UserError], event: Any = None
 ) -> TicketPayload:
-    """The ticket as the mutation left it, with the last event of its timeline."""
+    """The ticket as the mutation left it, with the event it added (by default, the last of
+    its timeline)."""
     if ticket_id is None:
         return TicketPayload(ticket=None, event=None, user_errors=errors)
     row = await models.Ticket.get(id=ticket_id)
-    event = await models.TicketEvent.filter(ticket_id=ticket_id).order_by("-id").first()
+    if event is None:
+        event = await models.TicketEvent.filter(ticket_id=ticket_id).order_by("-id").first()
     return TicketPayload(
         ticket=Ticket.from_model(row),
         event=TicketEvent.of(event) if event else None,
@@ -428,9 +436,10 @@ class TicketMutation:
                 ticket_id=_ticket_id(input.id),
                 body=input.body,
                 visibility=input.visibility,
+                idempotency_key=input.idempotency_key,
             ),
         )
-        return await ticket_payload(info, event and event.ticket_id, errors)
+        return await ticket_payload(info, event and event.ticket_id, errors, event)
 
     @mutation(WRITE, description="Resolve it, once any escalation has resolved.")
     async def resolve_ticket(
@@ -450,14 +459,16 @@ class TicketMutation:
     async def notify_customer(
         self, info: strawberry.Info, input: NotifyCustomerInput
     ) -> TicketPayload | None:
-        return await _stepped(
+        event, errors = await attempted(
             info,
             lambda: tickets.notify_customer(
                 info.context.actor,
                 ticket_id=_ticket_id(input.ticket_id, "ticketId"),
                 message=input.message,
+                idempotency_key=input.idempotency_key,
             ),
         )
+        return await ticket_payload(info, event and event.ticket_id, errors, event)
 
     @mutation(
         WRITE,

@@ -371,3 +371,23 @@ async def test_the_offering_of_the_queue_decides_due_times_not_the_customers_sel
     )
     # one hour on this Monday, the second on the next
     assert opened["ticket"]["firstResponseDueAt"] == "2026-11-30T09:00:00+00:00"
+
+
+async def test_a_comment_or_notification_retried_with_its_key_is_added_once(
+    api: Api, world: World
+) -> None:
+    token = world.admin("direct")
+    ticket = (await open_ticket(api, token, ticket_input(world)))["ticket"]["id"]
+    steps = """mutation($id: ID!) {
+      comment: commentOnTicket(input: {id: $id, body: "On it", visibility: CUSTOMER,
+                                       idempotencyKey: "c-1"}) { event { id } userErrors { code } }
+      notify: notifyCustomer(input: {ticketId: $id, message: "Fixed", idempotencyKey: "n-1"}) {
+        event { id } userErrors { code }
+      }
+    }"""
+    first = await api.data(steps, {"id": ticket}, token=token)
+    again = await api.data(steps, {"id": ticket}, token=token)
+    assert again == first
+    timeline = await api.data(TIMELINE, {"id": ticket}, token=token)
+    kinds = [event["kind"] for event in timeline["ticket"]["timeline"]]
+    assert kinds == ["OPENED", "COMMENTED", "CUSTOMER_NOTIFIED"]
