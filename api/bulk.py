@@ -3,7 +3,8 @@ caller may see, one JSON object per line, in constant memory.
 
 Each export is the GraphQL query below, run page by page (keyset, 100 rows) through the same
 engine, with the same token, tenancy and field capabilities as `POST /graphql`; only one page
-is held at a time. The response's `Partnergraph-Changes-After` header is the change-feed cursor
+is held at a time. If a page fails, or the caller's user is deactivated meanwhile, the export
+ends with a line `{"errors": [...]}` instead of rows. The response's `Partnergraph-Changes-After` header is the change-feed cursor
 at which the export was taken: a connector that then reads `changes(after:)` from it misses
 nothing (a row exported in a newer state than the cursor comes back in the feed, and its
 `version` says which is newer).
@@ -24,6 +25,7 @@ from api.logs import REQUEST_ID
 from auth.permissions import Capability
 from resolvers.changes import feed_cursor
 from resolvers.errors import Unauthenticated
+from resolvers.users import still_active
 from schema.context import Context
 from schema.execution import Engine, GraphQLRequest
 from schema.messages import negotiate, translate
@@ -121,10 +123,16 @@ class BulkExport:
         after = None
         prepared = self.engine.prepare(GraphQLRequest(query=export.document))
         while True:
+            if not await still_active(context.signed_in):  # deactivated while exporting
+                failure = {"message": translate("auth.invalid_token", context.language)}
+                yield orjson.dumps({"errors": [failure]}) + b"\n"
+                return
             asked = GraphQLRequest(query=export.document, variables={**variables, "after": after})
             outcome = await self.engine.execute(prepared, asked, context)
             page = (outcome.body.get("data") or {}).get(export.root)
-            if page is None:  # a failure of the page itself: said once, as the last line
+            if page is None or outcome.body.get("errors"):
+                # a page that failed, even in part, is not written: the export ends with a
+                # last line of errors (no `id`: no row has one like it)
                 yield orjson.dumps({"errors": outcome.body.get("errors", [])}) + b"\n"
                 return
             yield b"".join(orjson.dumps(node) + b"\n" for node in page["nodes"])

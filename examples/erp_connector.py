@@ -110,7 +110,10 @@ class Connector:
         )
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             cursor = response.headers["Partnergraph-Changes-After"]
-            return cursor, [json.loads(line) for line in response if line.strip()]
+            rows = [json.loads(line) for line in response if line.strip()]
+        if rows and "errors" in rows[-1]:  # the export stopped short: don't keep half of it
+            raise RuntimeError(rows[-1]["errors"])
+        return cursor, rows
 
     def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         request = urllib.request.Request(  # noqa: S310 - the configured server

@@ -47,6 +47,9 @@ async def assign_positions() -> None:
     postgres = ChangeEvent._meta.db.capabilities.dialect == "postgres"
     async with in_transaction():
         if postgres:
+            # each statement sees what committed before it: the UPDATE below, what the
+            # previous assigner numbered (whatever the server's default isolation)
+            await select(ChangeEvent, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             await select(ChangeEvent, "SELECT pg_advisory_xact_lock($1)", ASSIGNER_LOCK)
         await select(ChangeEvent, NUMBER_PENDING, ASSIGNED_AT_ONCE)
 

@@ -290,7 +290,9 @@ async def escalate_ticket(
         key=idempotency_key,
         payload={"ticket_id": ticket_id, "vehicle": str(vehicle), "summary": text},
         create=escalate,
-        load=lambda pk: Escalation.get(id=pk),
+        load=idempotency.visible(
+            escalations_by_id, viewer, NotFound("escalation.not_found", field=["ticketId"])
+        ),
     )
 
 

@@ -19,6 +19,21 @@ Row = TypeVar("Row")
 MAX_KEY_LENGTH = 255
 
 
+def visible(
+    batch: Callable[[Viewer, list[int]], Awaitable[list[Any]]], viewer: Viewer, missing: DomainError
+) -> Callable[[int], Awaitable[Any]]:
+    """A replay's load through the viewer's own scope: a key another user of the partner
+    used answers only with what this viewer may see (else `missing`)."""
+
+    async def load(pk: int) -> Any:
+        [row] = await batch(viewer, [pk])
+        if row is None:
+            raise missing
+        return row
+
+    return load
+
+
 def fingerprint(payload: dict[str, Any]) -> str:
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(encoded.encode()).hexdigest()

@@ -536,7 +536,9 @@ async def open_dispute(
             "amount": str(amount) if amount is not None else None,
         },
         create=insert,
-        load=lambda pk: BillingDispute.get(id=pk),
+        load=idempotency.visible(
+            disputes_by_id, actor.viewer, NotFound("dispute.not_found", field=["invoiceId"])
+        ),
     )
 
 

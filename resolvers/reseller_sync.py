@@ -28,6 +28,7 @@ from resolvers.models import (
     Partner,
     ProductFamily,
     Subscription,
+    SubscriptionStatus,
 )
 from resolvers.subscriptions import NewSubscription
 
@@ -95,8 +96,9 @@ async def sync_reseller_data(
             for index, item in enumerate(items):
                 at = [f"{kind[0].lower()}{kind[1:]}s", str(index)]
                 key = item.external_id.strip()
-                if key in seen:
-                    error = BadInput("sync.duplicate", field=[*at, "externalId"])
+                if not key or key in seen:  # the key of the upsert: present, and once
+                    problem = "sync.duplicate" if key else "sync.external_id"
+                    error = BadInput(problem, field=[*at, "externalId"])
                     results.append(
                         SyncResult(item.external_id, kind, SyncStatus.FAILED, errors=[error])
                     )
@@ -142,9 +144,11 @@ async def _item(
 
 
 def _at(at: list[str], errors: Sequence[DomainError]) -> list[DomainError]:
-    """The errors with their fields placed under the item's position in the input."""
+    """The errors with their fields placed under the item's position in the input (a rule
+    about the stored object, `id`, is about the item's `externalId`)."""
     for error in errors:
-        error.field = [*at, *(error.field or [])]
+        field = ["externalId"] if error.field == ["id"] else (error.field or [])
+        error.field = [*at, *field]
     return list(errors)
 
 
@@ -224,6 +228,9 @@ async def _subscription(
     changed = {IMMUTABLE[name] for name in IMMUTABLE if wanted[name] != getattr(existing, name)}
     if changed:
         raise InvalidInput([BadInput("sync.immutable", field=[name]) for name in sorted(changed)])
+    if existing.status is not SubscriptionStatus.ACTIVE:
+        # suspended (auto-renewal off), cancelled or ended: what partnergraph decided stands
+        return SyncStatus.UNCHANGED, existing.id
     status = SyncStatus.UNCHANGED
     if existing.quantity != values["quantity"]:
         await subscriptions.change_quantity(

@@ -258,7 +258,7 @@ async def open_ticket(actor: Actor, order: NewTicket) -> Ticket:
             "channel": str(order.channel),
         },
         create=insert,
-        load=lambda pk: Ticket.get(id=pk),
+        load=idempotency.visible(tickets_by_id, viewer, NotFound("ticket.not_found", field=["id"])),
         recheck=recheck,
     )
 
@@ -381,7 +381,9 @@ async def comment_on_ticket(
         key=idempotency_key,
         payload={"ticket_id": ticket_id, "body": text, "visibility": str(visibility)},
         create=comment,
-        load=lambda pk: TicketEvent.get(id=pk),
+        load=idempotency.visible(
+            ticket_events_by_id, actor.viewer, NotFound("ticket.not_found", field=["id"])
+        ),
     )
 
 
@@ -453,7 +455,9 @@ async def notify_customer(
         key=idempotency_key,
         payload={"ticket_id": ticket_id, "message": text},
         create=notify,
-        load=lambda pk: TicketEvent.get(id=pk),
+        load=idempotency.visible(
+            ticket_events_by_id, actor.viewer, NotFound("ticket.not_found", field=["ticketId"])
+        ),
     )
 
 

@@ -358,6 +358,13 @@ SUPPORT_MESSAGES: dict[str, dict[str, str]] = {
         "En synkad prenumeration kan inte ändra detta: ett nytt erbjudande, en ny period eller "
         "ett nytt pris är en ny prenumeration.",
     ),
+    "sync.external_id": _m(
+        "Give the item's external id: it is the key of the sync.",
+        "Indique o id externo do item: é a chave da sincronização.",
+        "Informe o id externo do item: é a chave da sincronização.",
+        "Indica l'id esterno dell'elemento: è la chiave della sincronizzazione.",
+        "Ange postens externa id: det är synkroniseringens nyckel.",
+    ),
     "sync.duplicate": _m(
         "This external id is already in the call.",
         "Este id externo já está na chamada.",

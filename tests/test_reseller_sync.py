@@ -8,6 +8,7 @@ from typing import Any
 
 from auth.viewer import Role
 from resolvers import models
+from resolvers.subscriptions import suspend_subscription
 from tests.conftest import Api, World
 
 SYNC = """
@@ -187,3 +188,33 @@ async def test_a_call_holds_at_most_a_thousand_items(api: Api, world: World) -> 
     result = await sync(api, world.admin("provider"), world.partner_id("reseller"), payload)
     assert result["userErrors"] == [{"field": ["customers"], "code": "BAD_USER_INPUT"}]
     assert await models.Customer.filter(external_id__startswith="DIST-C").count() == 0
+
+
+async def test_an_item_needs_its_external_id(api: Api, world: World) -> None:
+    payload = {
+        "customers": [customer(1, externalId="  ")],
+        "subscriptions": [subscription(1, 1, externalId="")],
+    }
+    result = await sync(api, world.admin("provider"), world.partner_id("reseller"), payload)
+    assert [item["errors"] for item in result["results"]] == [
+        [{"field": ["customers", "0", "externalId"], "code": "BAD_USER_INPUT"}],
+        [{"field": ["subscriptions", "0", "externalId"], "code": "BAD_USER_INPUT"}],
+    ]
+
+
+async def test_a_suspended_subscription_is_left_as_partnergraph_decided(
+    api: Api, world: World
+) -> None:
+    token, reseller = world.admin("provider"), world.partner_id("reseller")
+    await sync(api, token, reseller, PAYLOAD)
+    stored = await models.Subscription.get(external_id="DIST-S-1")
+    await suspend_subscription(
+        await world.actor("provider"),
+        subscription_id=stored.id,
+        reason=models.SuspensionReason.NON_PAYMENT,
+    )
+    again = await sync(api, token, reseller, PAYLOAD)  # says autoRenew true, quantity 10
+    assert ("DIST-S-1", "UNCHANGED") in statuses(again)
+    assert (
+        await models.Subscription.get(id=stored.id)
+    ).status == models.SubscriptionStatus.SUSPENDED

@@ -391,3 +391,19 @@ async def test_a_comment_or_notification_retried_with_its_key_is_added_once(
     timeline = await api.data(TIMELINE, {"id": ticket}, token=token)
     kinds = [event["kind"] for event in timeline["ticket"]["timeline"]]
     assert kinds == ["OPENED", "COMMENTED", "CUSTOMER_NOTIFIED"]
+
+
+async def test_a_key_replayed_by_a_user_who_may_not_see_the_ticket_finds_nothing(
+    api: Api, world: World
+) -> None:
+    technical = (await open_ticket(api, world.admin("direct"), ticket_input(world)))["ticket"]["id"]
+    comment = """mutation($id: ID!) {
+      commentOnTicket(input: {id: $id, body: "Looking", idempotencyKey: "shared-key"}) {
+        event { id } userErrors { code }
+      }
+    }"""
+    first = await api.data(comment, {"id": technical}, token=world.admin("direct"))
+    assert first["commentOnTicket"]["userErrors"] == []
+    billing_admin = world.token("direct", Role.BILLING_ADMIN)
+    replayed = await api.data(comment, {"id": technical}, token=billing_admin)
+    assert replayed["commentOnTicket"] == {"event": None, "userErrors": [{"code": "NOT_FOUND"}]}
