@@ -18,9 +18,10 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from api.authentication import Authenticator
+from api.graphql_view import JSON, refusal
 from api.logs import REQUEST_ID
 from auth.permissions import Capability
 from resolvers.changes import feed_cursor
@@ -91,20 +92,23 @@ class BulkExport:
         language = negotiate(request.headers.get("accept-language"))
         export = EXPORTS.get(request.path_params["kind"])
         if export is None:
-            return _refusal(404, "bulk.unknown", "NOT_FOUND", language, kinds=", ".join(EXPORTS))
+            return refusal(
+                404, "bulk.unknown", "NOT_FOUND", language, JSON, kinds=", ".join(EXPORTS)
+            )
         authorization = request.headers.get("authorization")
         if authorization is None:
-            return _refusal(401, "auth.missing_token", "UNAUTHENTICATED", language)
+            return refusal(401, "auth.missing_token", "UNAUTHENTICATED", language, JSON)
         try:
             viewer = await self.authenticator.viewer_for(authorization)
         except Unauthenticated as error:
-            return _refusal(401, error.key, "UNAUTHENTICATED", language)
+            return refusal(401, error.key, "UNAUTHENTICATED", language, JSON)
         if export.capability not in viewer.capabilities:
-            return _refusal(
+            return refusal(
                 403,
                 "forbidden.capability",
                 "FORBIDDEN",
                 language,
+                JSON,
                 capability=str(export.capability),
             )
         cursor = await feed_cursor()
@@ -139,10 +143,3 @@ class BulkExport:
             if not page["pageInfo"]["hasNextPage"]:
                 return
             after = page["pageInfo"]["endCursor"]
-
-
-def _refusal(status: int, key: str, code: str, language: str, **params: Any) -> JSONResponse:
-    body = {
-        "errors": [{"message": translate(key, language, **params), "extensions": {"code": code}}]
-    }
-    return JSONResponse(body, status_code=status)

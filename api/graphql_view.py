@@ -51,18 +51,18 @@ class GraphQLView:
             return HTMLResponse(get_graphql_ide_html("graphiql"))
         media_type = _response_media_type(request.headers.get("accept"))
         if media_type is None:
-            return _refusal(406, "request.not_acceptable", "BAD_USER_INPUT", language, JSON)
+            return refusal(406, "request.not_acceptable", "BAD_USER_INPUT", language, JSON)
         if request.method != "POST":
-            return _refusal(
+            return refusal(
                 405, "request.method", "BAD_USER_INPUT", language, media_type, {"Allow": "POST"}
             )
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in {JSON, GRAPHQL_RESPONSE}:
-            return _refusal(415, "request.content_type", "BAD_USER_INPUT", language, media_type)
+            return refusal(415, "request.content_type", "BAD_USER_INPUT", language, media_type)
         try:
             body = await _read_body(request, self.max_body_bytes)
         except BodyTooLarge:
-            return _refusal(
+            return refusal(
                 413,
                 "request.body_too_large",
                 "BAD_USER_INPUT",
@@ -73,12 +73,12 @@ class GraphQLView:
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError:
-            return _refusal(400, "request.invalid_json", "BAD_USER_INPUT", language, media_type)
+            return refusal(400, "request.invalid_json", "BAD_USER_INPUT", language, media_type)
         if isinstance(payload, list):
-            return _refusal(400, "request.batching", "BAD_USER_INPUT", language, media_type)
+            return refusal(400, "request.batching", "BAD_USER_INPUT", language, media_type)
         asked = graphql_request(payload)
         if asked is None:
-            return _refusal(400, "request.not_graphql", "BAD_USER_INPUT", language, media_type)
+            return refusal(400, "request.not_graphql", "BAD_USER_INPUT", language, media_type)
         return await self._run(request, asked, language, media_type)
 
     async def _run(
@@ -173,7 +173,7 @@ def _respond(outcome: Outcome, media_type: str) -> Response:
     return Response(orjson.dumps(outcome.body), status_code=status, media_type=media_type)
 
 
-def _refusal(
+def refusal(
     status: int,
     key: str,
     code: str,
@@ -190,6 +190,6 @@ def _refusal(
 
 def _unauthenticated(key: str, language: str, media_type: str, *, token_sent: bool) -> Response:
     challenge = 'Bearer error="invalid_token"' if token_sent else "Bearer"
-    return _refusal(
+    return refusal(
         401, key, "UNAUTHENTICATED", language, media_type, {"WWW-Authenticate": challenge}
     )

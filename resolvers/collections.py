@@ -36,6 +36,7 @@ from resolvers.models import (
     SuspensionScope,
 )
 from resolvers.subscriptions import add_suspension, lift_reasons, reasons_of
+from resolvers.tenancy import owner_of_new_row
 
 NON_PAYMENT = SuspensionReason.NON_PAYMENT
 Progress = Callable[[int, int], None]  # told (customers handled, customers to handle)
@@ -128,11 +129,7 @@ async def set_policy(actor: Actor, order: PolicyOrder) -> CollectionsPolicy:
     """The viewer's own policy, for the customers it sells to."""
     viewer = actor.viewer
     values = order.checked()
-    owner = (
-        {"partner_id": viewer.root_partner_id, "reseller_id": viewer.partner_id}
-        if viewer.is_reseller
-        else {"partner_id": viewer.partner_id, "reseller_id": None}
-    )
+    owner = owner_of_new_row(viewer, None)
     async with in_transaction():
         policy = (
             await CollectionsPolicy.filter(seller_id=viewer.partner_id)

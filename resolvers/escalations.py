@@ -55,7 +55,7 @@ from resolvers.tickets import (
     scope_filter,
     scope_where,
     ticket_for_update,
-    ticket_scope,
+    visible_ticket_ids,
 )
 
 ESCALATION_AUDITED = ("vehicle", "status", "external_case_id", "outcome", "credit_used", "version")
@@ -161,9 +161,11 @@ def ineligibility(
     return rule.entitled(offering, today)
 
 
-async def options_for(viewer: Viewer, ticket: Any) -> list[tuple[Vehicle, Ineligibility | None]]:
-    """Every vehicle, and why it can't take the ticket (None where it can)."""
-    offering = await SupportOffering.get_or_none(seller_id=viewer.partner_id)
+def options_for(
+    viewer: Viewer, ticket: Any, offering: SupportOffering | None
+) -> list[tuple[Vehicle, Ineligibility | None]]:
+    """Every vehicle, and why it can't take the ticket (None where it can), given the
+    viewer's organization's offering."""
     today = subscriptions.now().date()
     return [
         (vehicle, ineligibility(vehicle, ticket, viewer, offering, today)) for vehicle in Vehicle
@@ -204,7 +206,7 @@ async def escalations_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | No
 
 async def ticket_escalations(viewer: Viewer, ticket_ids: Sequence[int]) -> list[list[Any]]:
     """A DataLoader's batch: each visible ticket's escalations, oldest first."""
-    visible = {row.id for row in await rows_by_id(ticket_scope(viewer), ticket_ids) if row}
+    visible = await visible_ticket_ids(viewer, ticket_ids)
     grouped: dict[int, list[Any]] = {key: [] for key in ticket_ids}
     for row in await Escalation.filter(ticket_id__in=sorted(visible)).order_by("id"):
         grouped[row.ticket_id].append(row)

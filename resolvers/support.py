@@ -29,6 +29,7 @@ from resolvers.models import (
     TicketCategory,
 )
 from resolvers.money import amount_of, currency_code
+from resolvers.tenancy import owner_of_new_row
 
 
 class ContactKind(StrEnum):
@@ -211,7 +212,7 @@ async def set_offering(actor: Actor, order: OfferingOrder) -> SupportOffering:
     """The viewer's own offering, created or replaced whole."""
     viewer = actor.viewer
     values = order.checked()
-    owner = _owner(viewer)
+    owner = owner_of_new_row(viewer, None)
     async with in_transaction():
         offering = (
             await SupportOffering.filter(seller_id=viewer.partner_id)
@@ -238,12 +239,6 @@ async def set_offering(actor: Actor, order: OfferingOrder) -> SupportOffering:
             before=before,
         )
     return offering
-
-
-def _owner(viewer: Viewer) -> dict[str, Any]:
-    if viewer.is_reseller:
-        return {"partner_id": viewer.root_partner_id, "reseller_id": viewer.partner_id}
-    return {"partner_id": viewer.partner_id, "reseller_id": None}
 
 
 async def offerings_of(_viewer: Viewer, seller_ids: Sequence[int]) -> list[SupportOffering | None]:
@@ -276,12 +271,3 @@ async def statement_subject(customer: Customer) -> StatementSubject:
     return StatementSubject(
         customer, seller, await offering_of(seller_id), provider.name if provider else None
     )
-
-
-def contract_valid(reference: str | None, ends_on: date | None, today: date) -> str | None:
-    """Why a support contract can't be used today (`missing`, `expired`), or None."""
-    if reference is None:
-        return "missing"
-    if ends_on is not None and ends_on < today:
-        return "expired"
-    return None

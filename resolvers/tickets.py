@@ -10,7 +10,7 @@ event commit together.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -158,9 +158,15 @@ async def tickets_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
     return await rows_by_id(ticket_scope(viewer), ids)
 
 
+async def visible_ticket_ids(viewer: Viewer, ticket_ids: Iterable[int]) -> set[int]:
+    """Which of these tickets the viewer sees (what hangs off a ticket is seen through it)."""
+    wanted = sorted(set(ticket_ids))
+    return {row.id for row in await rows_by_id(ticket_scope(viewer), wanted) if row}
+
+
 async def ticket_timelines(viewer: Viewer, ticket_ids: Sequence[int]) -> list[list[Any]]:
     """A DataLoader's batch: each visible ticket's events, oldest first."""
-    visible = {row.id for row in await rows_by_id(ticket_scope(viewer), ticket_ids) if row}
+    visible = await visible_ticket_ids(viewer, ticket_ids)
     grouped: dict[int, list[Any]] = {key: [] for key in ticket_ids}
     for event in await TicketEvent.filter(ticket_id__in=sorted(visible)).order_by("id"):
         grouped[event.ticket_id].append(event)
@@ -170,8 +176,7 @@ async def ticket_timelines(viewer: Viewer, ticket_ids: Sequence[int]) -> list[li
 async def ticket_events_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Any | None]:
     """A DataLoader's batch: events of the tickets the viewer sees, by id."""
     found = {row.id: row for row in await TicketEvent.filter(id__in=list(ids))}
-    tickets = sorted({row.ticket_id for row in found.values()})
-    visible = {row.id for row in await rows_by_id(ticket_scope(viewer), tickets) if row}
+    visible = await visible_ticket_ids(viewer, [row.ticket_id for row in found.values()])
     return [
         row if (row := found.get(key)) is not None and row.ticket_id in visible else None
         for key in ids

@@ -95,7 +95,10 @@ class EscalationOption:
 
 
 async def escalation_options(info: strawberry.Info, ticket: Any) -> list[EscalationOption]:
-    found = await escalations.options_for(info.context.signed_in, ticket)
+    viewer = info.context.signed_in
+    # the offering through the request's loader: one statement for a whole list of tickets
+    offering = await info.context.loaders.support_offerings.load(viewer.partner_id)
+    found = escalations.options_for(viewer, ticket, offering)
     return [
         EscalationOption(vehicle=vehicle, eligible=reason is None, reason=reason)
         for vehicle, reason in found

@@ -7,6 +7,7 @@ the language, not as a word-for-word copy of the English.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from schema.support_messages import SUPPORT_MESSAGES
@@ -757,6 +758,13 @@ def translate(key: str, language: str, **params: Any) -> str:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def listed(items: Sequence[str], language: str) -> str:
+    """a; a and b; a, b and c — in the language."""
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} {translate('notice.and', language)} {items[-1]}"
 
 
 def negotiate(accept_language: str | None) -> str:

@@ -10,7 +10,7 @@ import strawberry
 from auth.permissions import Capability
 from resolvers import collections
 from schema.guards import field
-from schema.messages import negotiate, translate
+from schema.messages import listed, negotiate, translate
 
 
 @strawberry.type(description="A text for the customer, in the customer's language.")
@@ -45,7 +45,11 @@ def _notice(
 ) -> CustomerNotice:
     sentences = []
     if reminders:
-        sentences.append(translate("notice.reminders", language, days=_listed(reminders, language)))
+        sentences.append(
+            translate(
+                "notice.reminders", language, days=listed([str(day) for day in reminders], language)
+            )
+        )
     if suspend_after is None:
         sentences.append(translate("notice.never_suspended", language))
     else:
@@ -56,11 +60,3 @@ def _notice(
     if own_notice:
         sentences.append(own_notice.strip())
     return CustomerNotice(language=language, text=" ".join(sentences))
-
-
-def _listed(days: tuple[int, ...], language: str) -> str:
-    """7; 7 and 14; 7, 14 and 30 — in the language."""
-    if len(days) == 1:
-        return str(days[0])
-    head = ", ".join(str(day) for day in days[:-1])
-    return f"{head} {translate('notice.and', language)} {days[-1]}"

@@ -13,7 +13,7 @@ from resolvers.money import shown
 from resolvers.service_hours import DAYS, RESPONSE_HOURS, Window, stored_windows
 from resolvers.support import StatementSubject
 from schema.guards import field
-from schema.messages import negotiate, translate
+from schema.messages import listed, negotiate, translate
 
 FULL_DAY = ((0, 0), (24, 0))
 
@@ -53,10 +53,10 @@ def support_statement(subject: StatementSubject) -> SupportStatement:
         sentences.append(
             say(
                 "statement.baseline",
-                categories=_listed(
+                categories=listed(
                     [say(f"category.{name}") for name in offering.categories], language
                 ),
-                families=_listed(
+                families=listed(
                     [say(f"family.{name}") for name in offering.product_families], language
                 ),
             )
@@ -122,12 +122,6 @@ def _contacts(methods: Sequence[dict[str, str]], language: str) -> str:
     if len(said) == 1:
         return said[0]
     return f"{', '.join(said[:-1])} {translate('statement.or', language)} {said[-1]}"
-
-
-def _listed(items: Sequence[str], language: str) -> str:
-    if len(items) == 1:
-        return items[0]
-    return f"{', '.join(items[:-1])} {translate('notice.and', language)} {items[-1]}"
 
 
 def _price(offering: object, language: str) -> str:

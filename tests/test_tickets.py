@@ -332,7 +332,7 @@ query($n: Int) {
   tickets(first: $n) {
     totalCount
     nodes { number status overdue customer { companyName } handler { name }
-            timeline { kind } escalations { vehicle } }
+            timeline { kind } escalations { vehicle } escalationOptions { vehicle eligible } }
   }
 }"""
 
