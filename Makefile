@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The demo may send webhooks to receivers on this machine (http://127.0.0.1:…).
 run: $(STAMP)
 	$(BIN)/partnergraph migrate
 	$(BIN)/partnergraph seed-demo
-	$(BIN)/partnergraph serve
+	PARTNERGRAPH_WEBHOOKS_ALLOW_PRIVATE_TARGETS=true $(BIN)/partnergraph serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -23,10 +23,13 @@ from api.bulk import BulkExport
 from api.graphql_view import GraphQLView
 from api.middleware import RequestContext
 from api.settings import Settings
+from api.webhooks import WebhookWorker
 from api.websocket import GraphQLWebSocket
 from auth.tokens import JwksKeys, TokenPolicy, TokenVerifier
 from resolvers import jobs
 from resolvers.ticket_feed import CHANNEL, FEED
+from resolvers.webhook_delivery import DeliveryPolicy
+from resolvers.webhook_targets import TargetPolicy
 from schema.execution import Engine
 from schema.schema import schema
 
@@ -100,6 +103,18 @@ async def run_scheduler(at: time) -> None:
         await asyncio.sleep(SCHEDULER_TICK_SECONDS)
 
 
+def webhook_targets(settings: Settings) -> TargetPolicy:
+    return TargetPolicy(allow_private=settings.webhooks.allow_private_targets)
+
+
+def webhook_worker(settings: Settings) -> WebhookWorker:
+    webhooks = settings.webhooks
+    policy = DeliveryPolicy(
+        timeout_seconds=webhooks.timeout_seconds, first_retry_seconds=webhooks.first_retry_seconds
+    )
+    return WebhookWorker(policy, webhook_targets(settings), poll_seconds=webhooks.poll_seconds)
+
+
 def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
     """The application. Tests that already hold an ORM context pass `manage_database=False`."""
     settings.check()
@@ -109,6 +124,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         max_body_bytes=settings.limits.max_body_bytes,
         graphiql=settings.graphiql,
         introspection=settings.introspection,
+        webhook_targets=webhook_targets(settings),
     )
 
     @asynccontextmanager
@@ -124,6 +140,8 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
             ]
             if settings.scheduler:
                 workers.append(run_scheduler(settings.scheduler_at))
+            if settings.webhooks.deliver:
+                workers.append(webhook_worker(settings).run())
             tasks = [asyncio.create_task(worker) for worker in workers]
             try:
                 yield

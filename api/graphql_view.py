@@ -8,7 +8,7 @@ message in the caller's language, and nothing here ever answers with a stack tra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -20,6 +20,7 @@ from api.authentication import Authenticator
 from api.logs import REQUEST_ID
 from auth.viewer import Viewer
 from resolvers.errors import Unauthenticated
+from resolvers.webhook_targets import TargetPolicy
 from schema.context import Context
 from schema.errors import LocalizedError
 from schema.execution import Engine, GraphQLRequest, Outcome, RequestError
@@ -40,6 +41,7 @@ class GraphQLView:
     max_body_bytes: int
     graphiql: bool
     introspection: bool
+    webhook_targets: TargetPolicy = field(default_factory=TargetPolicy)
 
     async def handle(self, request: Request) -> Response:
         language = negotiate(request.headers.get("accept-language"))
@@ -91,7 +93,12 @@ class GraphQLView:
                 viewer = await self.authenticator.viewer_for(authorization)
             except Unauthenticated as error:
                 return _unauthenticated(error.key, language, media_type, token_sent=True)
-        context = Context(viewer=viewer, request_id=REQUEST_ID.get(), language=language)
+        context = Context(
+            viewer=viewer,
+            request_id=REQUEST_ID.get(),
+            language=language,
+            webhook_targets=self.webhook_targets,
+        )
         try:
             prepared = self.engine.prepare(graphql_request)
         except RequestError as error:

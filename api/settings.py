@@ -37,6 +37,15 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Webhooks:
+    deliver: bool = True  # run the delivery worker in this process
+    allow_private_targets: bool = False  # loopback, private and link-local URLs, and http
+    timeout_seconds: float = 10.0
+    first_retry_seconds: float = 30.0
+    poll_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
 class Settings:
     environment: Environment = Environment.DEVELOPMENT
     database_url: str = DEFAULT_DATABASE_URL
@@ -57,6 +66,7 @@ class Settings:
     port: int = 8000
     scheduler: bool = False  # end terms and run collections once a day inside the server
     scheduler_at: time = time(2, 0)  # at this time of day, UTC
+    webhooks: Webhooks = field(default_factory=Webhooks)
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -100,6 +110,13 @@ class Settings:
             port=int(env.number("PORT", 8000)),
             scheduler=env.flag("SCHEDULER", False),
             scheduler_at=env.time_of_day("SCHEDULER_AT", time(2, 0)),
+            webhooks=Webhooks(
+                deliver=env.flag("WEBHOOKS_DELIVER", True),
+                allow_private_targets=env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False),
+                timeout_seconds=env.number("WEBHOOKS_TIMEOUT_SECONDS", 10.0),
+                first_retry_seconds=env.number("WEBHOOKS_FIRST_RETRY_SECONDS", 30.0),
+                poll_seconds=env.number("WEBHOOKS_POLL_SECONDS", 1.0),
+            ),
             limits=Limits(
                 max_body_bytes=int(env.number("MAX_BODY_BYTES", defaults.max_body_bytes)),
                 max_header_bytes=int(env.number("MAX_HEADER_BYTES", defaults.max_header_bytes)),
@@ -138,6 +155,10 @@ class Settings:
         for name, value in vars(self.limits).items():
             if value < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")
+        if min(self.webhooks.timeout_seconds, self.webhooks.poll_seconds) <= 0:
+            raise SettingsError(
+                f"{PREFIX}WEBHOOKS_TIMEOUT_SECONDS and WEBHOOKS_POLL_SECONDS must be above 0"
+            )
         if self.is_production and "*" in self.cors_origins:
             raise SettingsError(f"{PREFIX}CORS_ORIGINS may not be '*' in production")
 

@@ -112,6 +112,8 @@ CHANGES_READ: Mapping[str, Capability] = {
     "SupportOffering": Capability.SUPPORT_OFFERING_READ,
     "User": Capability.USERS_READ,
     "Partner": Capability.RESELLERS_READ,
+    "WebhookEndpoint": Capability.WEBHOOKS_WRITE,
+    "WebhookDelivery": Capability.WEBHOOKS_WRITE,
 }
 CATEGORIZED = frozenset({"Ticket", "Escalation"})  # limited by `ticket_categories`
 

@@ -34,6 +34,69 @@ class Actor:
 
 SYSTEM = "partnergraph"
 
+# Every action a change is recorded with. Webhook endpoints subscribe to them by their event
+# names (`event_name`), so the list is closed: recording an action not named here fails.
+ACTIONS = frozenset(
+    {
+        "billing_account.created",
+        "billing_account.updated",
+        "collections.reminded",
+        "collections_policy.set",
+        "customer.created",
+        "customer.updated",
+        "dispute.opened",
+        "dispute.resolved",
+        "escalation.opened",
+        "escalation.updated",
+        "invoice.dispute_resolved",
+        "invoice.disputed",
+        "invoice.issued",
+        "invoice.paid",
+        "invoice.part_paid",
+        "invoice.voided",
+        "payment.recorded",
+        "reseller.registered",
+        "subscription.auto_renew_set",
+        "subscription.cancelled",
+        "subscription.created",
+        "subscription.disabled",
+        "subscription.expired",
+        "subscription.quantity_changed",
+        "subscription.reactivated",
+        "subscription.renewed",
+        "subscription.suspended",
+        "subscription.suspension_lifted",
+        "support_offering.credit_used",
+        "support_offering.set",
+        "ticket.assigned",
+        "ticket.closed",
+        "ticket.commented",
+        "ticket.customer_notified",
+        "ticket.escalated",
+        "ticket.escalation_updated",
+        "ticket.opened",
+        "ticket.resolved",
+        "ticket.triaged",
+        "user.activated",
+        "user.deactivated",
+        "user.first_seen",
+        "webhook_delivery.redelivered",
+        "webhook_endpoint.created",
+        "webhook_endpoint.deleted",
+        "webhook_endpoint.secret_rotated",
+        "webhook_endpoint.updated",
+    }
+)
+
+
+def event_name(action: str) -> str:
+    """An action's name in Partner Center's `<entity>-<action>` form: `ticket.escalated` is
+    `ticket-escalated`, `billing_account.updated` is `billing-account-updated`."""
+    return action.replace(".", "-").replace("_", "-")
+
+
+EVENT_NAMES = frozenset(event_name(action) for action in ACTIONS)
+
 
 def system_actor(job: str) -> Actor:
     """The actor of a change partnergraph makes by itself (a term ending), as audit records
@@ -79,6 +142,8 @@ async def record_change(
     """Write the audit record and the change event of a change to `row` (inside the change's
     transaction). `owner` is the (partner_id, reseller_id) pair that decides who may see it;
     without `before` the change is a creation."""
+    if action not in ACTIONS:
+        raise ValueError(f"an action not in the catalogue: {action}")
     viewer = actor.viewer
     now = datetime.now(UTC)
     partner_id, reseller_id = owner
@@ -105,6 +170,7 @@ async def record_change(
         entity_type=entity_type,
         entity_id=row.id,
         operation=operation.value,
+        action=action,
         version=row.version,
         occurred_at=now,
         category=None if category is None else str(category),

@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 
 from auth.permissions import CATEGORIZED, CHANGES_READ, ticket_categories
 from auth.viewer import Viewer
+from resolvers.audit import event_name
 from resolvers.errors import BadInput
 from resolvers.models import ChangeEvent
 from resolvers.rows import Where, select
@@ -63,12 +64,21 @@ async def feed_cursor() -> int:
 
 @dataclass(frozen=True)
 class Change:
+    id: int
     position: int
     entity_type: str
     entity_id: int
     operation: str
+    action: str | None  # None for a change recorded before actions were kept with changes
     version: int
     occurred_at: datetime
+
+    @property
+    def event(self) -> str:
+        """Its name for webhooks, as `ticket-escalated` (`resolvers.audit.event_name`)."""
+        if self.action is None:
+            return f"{self.entity_type}-{self.operation}".lower()
+        return event_name(self.action)
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,19 @@ async def list_changes(
     first: int | None,
     entity_types: Sequence[str] | None = None,
 ) -> ChangePage:
+    """A page of the feed as the viewer reads it, after numbering what has committed."""
+    await assign_positions()
+    return await read_changes(viewer, after=after, first=first, entity_types=entity_types)
+
+
+async def read_changes(
+    viewer: Viewer,
+    *,
+    after: int | None,
+    first: int | None,
+    entity_types: Sequence[str] | None = None,
+) -> ChangePage:
+    """A page of the feed as numbered so far (in the caller's transaction, if any)."""
     size = DEFAULT_PAGE if first is None else first
     if not 1 <= size <= MAX_PAGE:
         raise BadInput("page.size", field=["first"], maximum=MAX_PAGE)
@@ -108,7 +131,6 @@ async def list_changes(
         wanted = wanted & set(entity_types)
     if not wanted:
         return ChangePage([], has_next_page=False)
-    await assign_positions()
     where = Where(ChangeEvent).equal(**visible_rows(viewer))
     where.add("position IS NOT NULL")
     if after is not None:
@@ -125,7 +147,7 @@ async def list_changes(
             values += [entity_type, *sorted(limited)]
     where.add(f"({' OR '.join(alternatives)})", *values)
     statement = (
-        "SELECT position, entity_type, entity_id, operation, version, occurred_at "  # noqa: S608
+        "SELECT id, position, entity_type, entity_id, operation, action, version, occurred_at "  # noqa: S608
         f"FROM change_events{where.sql()} ORDER BY position LIMIT ${len(where.values) + 1}"
     )
     records = await select(ChangeEvent, statement, *where.values, size + 1)
@@ -134,6 +156,8 @@ async def list_changes(
 
 
 def _change(record: Any) -> Change:
-    position, entity_type, entity_id, operation, version, occurred_at = tuple(record)
+    pk, position, entity_type, entity_id, operation, action, version, occurred_at = tuple(record)
     moment = ChangeEvent._meta.fields_map["occurred_at"].to_python_value(occurred_at)
-    return Change(int(position), entity_type, entity_id, operation, version, moment)
+    return Change(
+        int(pk), int(position), entity_type, entity_id, operation, action, version, moment
+    )

@@ -29,6 +29,11 @@ class ChangeEventNode:
     entity_type: str = field(READ, description="The object's type, such as Customer.")
     entity_id: strawberry.ID = field(READ, description="The object's global id.")
     operation: ChangeOperation = field(READ, description="Created, updated or deleted.")
+    event: str = field(
+        READ,
+        description="What happened, named as webhooks name it (`<entity>-<action>`, such as "
+        "`ticket-escalated`).",
+    )
     version: int = field(READ, description="The object's version after the change.")
     occurred_at: datetime = field(READ, description="When the change was made.")
     cursor: str = field(READ, description="Pass it as `after` to read the changes after it.")
@@ -39,6 +44,7 @@ class ChangeEventNode:
             entity_type=change.entity_type,
             entity_id=to_global_id(change.entity_type, change.entity_id),
             operation=ChangeOperation(change.operation),
+            event=change.event,
             version=change.version,
             occurred_at=change.occurred_at,
             cursor=encode_cursor(change.position),

@@ -33,6 +33,8 @@ from resolvers.subscriptions import (
 from resolvers.support import offerings_of
 from resolvers.tickets import ticket_events_by_id, ticket_timelines, tickets_by_id
 from resolvers.users import users_by_id
+from resolvers.webhook_targets import TargetPolicy
+from resolvers.webhooks import deliveries_by_id, delivery_attempts, endpoints_by_id
 
 
 class _Loader:
@@ -76,6 +78,9 @@ class Loaders:
     ticket_events = _Loader(ticket_events_by_id)
     escalations = _Loader(escalations_by_id)
     ticket_escalations = _Loader(ticket_escalations)
+    webhook_endpoints = _Loader(endpoints_by_id)
+    webhook_deliveries = _Loader(deliveries_by_id)
+    webhook_attempts = _Loader(delivery_attempts)
 
     def __init__(self, viewer: Viewer) -> None:
         self.viewer = viewer
@@ -86,6 +91,8 @@ class Context:
     viewer: Viewer | None
     request_id: str
     language: str = "en"
+    # where webhook endpoints may point (the settings decide whether private addresses may)
+    webhook_targets: TargetPolicy = field(default_factory=TargetPolicy)
     # GraphQL objects made from rows the loaders returned, one per relation and row:
     # (relation, key) -> (object,)
     related: dict[tuple[Any, Any], tuple[Any]] = field(default_factory=dict)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from schema.support_messages import SUPPORT_MESSAGES
+from schema.webhook_messages import WEBHOOK_MESSAGES
 from schema.wording import DEFAULT_LANGUAGE, LANGUAGES, in_languages
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "MESSAGES", "negotiate", "translate"]
@@ -746,6 +747,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Du kan inte inaktivera ditt eget konto.",
     ),
     **SUPPORT_MESSAGES,
+    **WEBHOOK_MESSAGES,
 }
 
 

@@ -29,6 +29,7 @@ from schema.support import SupportMutation, SupportQuery
 from schema.tickets import TicketMutation, TicketQuery, TicketSubscription
 from schema.users import UserMutation, UserQuery
 from schema.viewer import ViewerQuery
+from schema.webhooks import WebhookMutation, WebhookQuery
 
 Query = merge_types(
     "Query",
@@ -48,6 +49,7 @@ Query = merge_types(
         UserQuery,
         AuditQuery,
         ChangeQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
@@ -64,6 +66,7 @@ Mutation = merge_types(
         TicketMutation,
         EscalationMutation,
         UserMutation,
+        WebhookMutation,
     ),
 )
 

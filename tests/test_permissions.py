@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -11,12 +11,16 @@ from graphql import GraphQLNonNull
 from auth.permissions import GRANTS, PUBLIC_CAPABILITIES, Capability, capabilities_of
 from auth.viewer import Role
 from resolvers import models
+from resolvers.audit import Actor
 from resolvers.collections import PolicyOrder, set_policy
 from resolvers.escalations import escalate_ticket
 from resolvers.invoices import open_dispute
 from resolvers.subscriptions import suspend_subscription
 from resolvers.support import ContactKind, OfferingOrder, set_offering
 from resolvers.tickets import NewTicket, open_ticket, resolve_ticket, triage_ticket
+from resolvers.users import authenticate
+from resolvers.webhook_targets import TargetPolicy
+from resolvers.webhooks import create_endpoint
 from schema.guards import GuardedExecutor, capability_of, is_governed
 from schema.nodes import to_global_id
 from schema.schema import schema, schema_fields
@@ -153,6 +157,13 @@ ROOT_FIELDS: dict[str, tuple[Capability, str]] = {
     "escalations": (Capability.TICKETS_READ, "escalations(first: 1) { totalCount }"),
     "escalation": (Capability.TICKETS_READ, "escalation(id: $escalation) { id }"),
     "changes": (Capability.VIEWER, "changes(first: 1) { nodes { entityType } }"),
+    "webhookEndpoints": (Capability.WEBHOOKS_WRITE, "webhookEndpoints(first: 1) { totalCount }"),
+    "webhookEndpoint": (Capability.WEBHOOKS_WRITE, "webhookEndpoint(id: $endpoint) { id }"),
+    "webhookDeliveries": (
+        Capability.WEBHOOKS_WRITE,
+        "webhookDeliveries(endpointId: $endpoint, first: 1) { totalCount }",
+    ),
+    "webhookEventNames": (Capability.VIEWER, "webhookEventNames"),
 }
 LOOKED_UP = {"node": Capability.PARTNER_READ, "nodes": Capability.PARTNER_READ}
 MUTATIONS: dict[str, tuple[Capability, str]] = {
@@ -305,6 +316,31 @@ MUTATIONS: dict[str, tuple[Capability, str]] = {
         Capability.USERS_WRITE,
         "reactivateUser(input: {id: $user}) { user { id } userErrors { code } }",
     ),
+    "createWebhookEndpoint": (
+        Capability.WEBHOOKS_WRITE,
+        'createWebhookEndpoint(input: {url: "https://93.184.215.14/in", events: []}) '
+        "{ webhookEndpoint { id } userErrors { code } }",
+    ),
+    "updateWebhookEndpoint": (
+        Capability.WEBHOOKS_WRITE,
+        "updateWebhookEndpoint(input: {id: $endpoint, enabled: false}) "
+        "{ webhookEndpoint { id } userErrors { code } }",
+    ),
+    "rotateWebhookEndpointSecret": (
+        Capability.WEBHOOKS_WRITE,
+        "rotateWebhookEndpointSecret(input: {id: $endpoint}) "
+        "{ webhookEndpoint { id } userErrors { code } }",
+    ),
+    "deleteWebhookEndpoint": (
+        Capability.WEBHOOKS_WRITE,
+        "deleteWebhookEndpoint(input: {id: $endpoint}) "
+        "{ deletedWebhookEndpointId userErrors { code } }",
+    ),
+    "redeliverWebhook": (
+        Capability.WEBHOOKS_WRITE,
+        "redeliverWebhook(input: {deliveryId: $delivery}) "
+        "{ webhookDelivery { id } userErrors { code } }",
+    ),
 }
 
 
@@ -354,6 +390,7 @@ async def _variables(world: World, used: str, *, suspended: bool = False) -> dic
         invoice = await world.add_invoice("direct")
         await models.Invoice.filter(id=invoice.id).update(due_date=date(2020, 1, 1))
     values.update(await _support_variables(world, used))
+    values.update(await _webhook_variables(world, used))
     return {name: value for name, value in values.items() if f"${name}" in used}
 
 
@@ -392,6 +429,41 @@ async def _support_variables(world: World, used: str) -> dict[str, Any]:
             )
             values[name] = to_global_id("Escalation", escalation.id)
     return values
+
+
+async def _webhook_variables(world: World, used: str) -> dict[str, Any]:
+    """An endpoint of the partner's, with a delivery of its latest change. A billing admin
+    registers it: every role with `webhooks:write` reads what it carries, so sees it."""
+    if "$endpoint" not in used and "$delivery" not in used:
+        return {}
+    viewer = await authenticate(
+        sub="seed-billing-admin",
+        tenant_id=world.partners["direct"].tenant_id,
+        roles=(Role.BILLING_ADMIN.value,),
+        name=None,
+        email=None,
+    )
+    endpoint = await create_endpoint(
+        Actor(viewer=viewer, request_id="seed-webhooks"),
+        url="http://127.0.0.1:9/in",
+        events=[],
+        targets=TargetPolicy(allow_private=True),
+    )
+    change = await models.ChangeEvent.filter(partner_id=endpoint.partner_id).order_by("-id").first()
+    moment = datetime.now(UTC)
+    delivery = await models.WebhookDelivery.create(
+        endpoint_id=endpoint.id,
+        partner_id=endpoint.partner_id,
+        change_event_id=change.id,
+        event="customer-created",
+        next_attempt_at=moment,
+        expires_at=moment,
+        status=models.DeliveryStatus.FAILED,
+    )
+    return {
+        "endpoint": to_global_id("WebhookEndpoint", endpoint.id),
+        "delivery": to_global_id("WebhookDelivery", delivery.id),
+    }
 
 
 OFFERING_ORDER = OfferingOrder(

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, free_port, run_cli
 
 
 def cli(environment: dict[str, str], *arguments: str) -> str:
@@ -37,8 +37,17 @@ def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
 def serving(environment: dict[str, str], log: Path, port: str | None = None) -> Iterator[str]:
     """`partnergraph serve` in a process of its own, on `port` (the environment's if None),
     until the block ends."""
-    port = port or environment["PARTNERGRAPH_PORT"]
-    with log.open("w") as output:
+    with server_process(environment, log, port) as (base, _):
+        yield base
+
+
+@contextmanager
+def server_process(
+    environment: dict[str, str], log: Path, port: str | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`serving`, with the process (to kill it); its output is added to `log`."""
+    port = port or environment.get("PARTNERGRAPH_PORT") or str(free_port())
+    with log.open("a") as output:
         process = subprocess.Popen(  # noqa: S603 - our own CLI
             [sys.executable, "-m", "api.cli", "serve", "--port", port],
             cwd=ROOT,
@@ -46,21 +55,22 @@ def serving(environment: dict[str, str], log: Path, port: str | None = None) -> 
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=1):  # noqa: S310
-                        break
-                except (urllib.error.URLError, ConnectionError):
-                    assert process.poll() is None, log.read_text()
-                    assert time.monotonic() < deadline, "server did not start"
-                    time.sleep(0.1)
-            yield base
-        finally:
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1):  # noqa: S310
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        yield base, process
+    finally:
+        if process.poll() is None:
             process.terminate()
-            process.wait(timeout=15)
+        process.wait(timeout=15)
 
 
 def post(

@@ -45,6 +45,13 @@ from resolvers.models.support import (
     Vehicle,
     Visibility,
 )
+from resolvers.models.webhooks import (
+    DeliveryStatus,
+    DisabledReason,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "AuditEvent",
@@ -59,6 +66,8 @@ __all__ = [
     "CollectionsPolicy",
     "Competency",
     "Customer",
+    "DeliveryStatus",
+    "DisabledReason",
     "DisputeOutcome",
     "DisputeStatus",
     "Escalation",
@@ -90,4 +99,7 @@ __all__ = [
     "User",
     "Vehicle",
     "Visibility",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -39,6 +39,7 @@ class ChangeEvent(Model):
     entity_type = fields.CharField(max_length=32)
     entity_id = fields.IntField()
     operation = fields.CharField(max_length=16)
+    action = fields.CharField(max_length=64, null=True)  # the audit record's, as `ticket.opened`
     version = fields.IntField()
     occurred_at = MomentField()
     # the changed row's category, where it has one (tickets: some roles see only BILLING)

@@ -1,0 +1,114 @@
+"""Where webhooks may be sent: public HTTPS addresses, never the server's own network.
+
+A webhook URL is chosen by a partner and fetched by the server, the classic way to reach
+what sits behind it (a cloud metadata service, a database, an admin port). So a URL must be
+`https`, carry no credentials, and every address its host resolves to must be public: not
+loopback, private (RFC 1918, unique-local), link-local (169.254.169.254 among them),
+shared, multicast, reserved or unspecified — whatever form the address is written in
+(`2130706433` and `0x7f.1` resolve to 127.0.0.1 and are refused as such). The check runs when
+the URL is registered and again before every delivery, and a delivery connects to the very
+address that was checked, so a name that later resolves elsewhere (DNS rebinding) gains
+nothing. Tests and the demo, whose receivers run on loopback, turn the check off with
+`PARTNERGRAPH_WEBHOOKS_ALLOW_PRIVATE_TARGETS=true`, which also allows plain `http`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from resolvers.errors import BadInput
+
+MAX_URL_LENGTH = 2048
+
+Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
+
+
+async def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses the system's resolver gives for `host` (an address resolves to itself)."""
+    loop = asyncio.get_running_loop()
+    found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in found})
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked URL, split into what a delivery needs."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    path: str  # with its query
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.scheme == "https" else 80
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == default else f"{host}:{self.port}"
+
+
+class TargetRefused(BadInput):
+    """The URL or an address it resolves to may not be sent to (its `key` says why)."""
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+@dataclass(frozen=True)
+class TargetPolicy:
+    allow_private: bool = False
+    resolver: Resolver = field(default=resolve_host, compare=False)
+
+    def parse(self, url: str, at: Sequence[str] = ("url",)) -> Target:
+        """The URL's parts, or `TargetRefused` for a URL no delivery may go to."""
+        where = list(at)
+        url = url.strip()
+        if not url or len(url) > MAX_URL_LENGTH:
+            raise TargetRefused("webhook.url_length", field=where, maximum=MAX_URL_LENGTH)
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            raise TargetRefused("webhook.url_invalid", field=where) from None
+        schemes = {"https", "http"} if self.allow_private else {"https"}
+        if parts.scheme not in schemes:
+            raise TargetRefused("webhook.url_scheme", field=where)
+        if not parts.hostname or parts.username is not None or parts.password is not None:
+            raise TargetRefused("webhook.url_invalid", field=where)
+        if parts.fragment or any(ord(char) <= 32 or ord(char) == 127 for char in url):
+            raise TargetRefused("webhook.url_invalid", field=where)
+        return Target(
+            url=url,
+            scheme=parts.scheme,
+            host=parts.hostname,
+            port=port or (443 if parts.scheme == "https" else 80),
+            path=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+        )
+
+    async def addresses(self, target: Target, at: Sequence[str] = ("url",)) -> list[str]:
+        """The addresses to connect to for `target`, all of them allowed; `TargetRefused`
+        if the host does not resolve or any of its addresses is not public."""
+        where = list(at)
+        try:
+            found = list(await self.resolver(target.host, target.port))
+        except (OSError, UnicodeError):
+            raise TargetRefused("webhook.url_unresolvable", field=where) from None
+        if not found:
+            raise TargetRefused("webhook.url_unresolvable", field=where)
+        if not self.allow_private and not all(_public(address) for address in found):
+            raise TargetRefused("webhook.url_private", field=where)
+        return found
+
+    async def checked(self, url: str, at: Sequence[str] = ("url",)) -> Target:
+        target = self.parse(url, at)
+        await self.addresses(target, at)
+        return target

@@ -1,0 +1,641 @@
+"""Webhooks: endpoints, signed deliveries to a real local HTTP receiver, retries, giving up,
+disabling, redelivery, rotation, tenancy and the refusal of private targets."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from api.settings import Settings, Webhooks
+from api.webhooks import WebhookWorker
+from auth.viewer import Role
+from resolvers import models
+from resolvers.webhook_delivery import DeliveryPolicy
+from resolvers.webhook_targets import TargetPolicy
+from schema.nodes import from_global_id
+from tests.conftest import TEST_SECRET, Api, World
+from tests.webhook_receiver import receiving
+
+CREATE = """
+mutation Create($url: String!, $events: [String!]!, $key: String) {
+  createWebhookEndpoint(input: {url: $url, events: $events, idempotencyKey: $key}) {
+    webhookEndpoint { id url events enabled secret version }
+    userErrors { field code message }
+  }
+}"""
+UPDATE = """
+mutation Update($id: ID!, $enabled: Boolean, $events: [String!], $url: String, $version: Int) {
+  updateWebhookEndpoint(input: {id: $id, enabled: $enabled, events: $events, url: $url,
+                                expectedVersion: $version}) {
+    webhookEndpoint { id enabled disabledReason events url secret version }
+    userErrors { field code }
+  }
+}"""
+ROTATE = """
+mutation Rotate($id: ID!) {
+  rotateWebhookEndpointSecret(input: {id: $id}) {
+    webhookEndpoint { secret previousSecretExpiresAt version }
+    userErrors { code }
+  }
+}"""
+DELETE = """
+mutation Delete($id: ID!) {
+  deleteWebhookEndpoint(input: {id: $id}) { deletedWebhookEndpointId userErrors { code } }
+}"""
+REDELIVER = """
+mutation Redeliver($id: ID!) {
+  redeliverWebhook(input: {deliveryId: $id}) {
+    webhookDelivery { id status attemptCount }
+    userErrors { code }
+  }
+}"""
+ENDPOINTS = "{ webhookEndpoints { totalCount nodes { id url secret } } }"
+ENDPOINT = "query($id: ID!) { webhookEndpoint(id: $id) { id url } }"
+DELIVERIES = """
+query Deliveries($id: ID!, $status: WebhookDeliveryStatus) {
+  webhookDeliveries(endpointId: $id, filter: {status: $status}) {
+    totalCount
+    nodes {
+      id event eventId status attemptCount lastStatusCode lastError deliveredAt
+      endpoint { id }
+      attempts { statusCode error durationMs }
+    }
+  }
+}"""
+CREATE_CUSTOMER = """
+mutation New($name: String!) {
+  createCustomer(input: {companyName: $name, domain: "example.com", country: "PT",
+                         language: "pt-PT"}) {
+    customer { id }
+    userErrors { code }
+  }
+}"""
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Receivers of these tests run on loopback: private targets allowed."""
+    return Settings(
+        database_url=database_url,
+        jwt_secret=TEST_SECRET,
+        webhooks=Webhooks(allow_private_targets=True),
+    )
+
+
+def worker(**policy: Any) -> WebhookWorker:
+    return WebhookWorker(
+        DeliveryPolicy(**{"timeout_seconds": 2.0, **policy}),
+        TargetPolicy(allow_private=True),
+        rng=random.Random(7),
+    )
+
+
+async def register(
+    api: Api, token: str, url: str, events: list[str] | None = None
+) -> dict[str, Any]:
+    """An endpoint for `events` (by default only `customer-created`: counting is simpler)."""
+    wanted = ["customer-created"] if events is None else events
+    body = await api.data(CREATE, {"url": url, "events": wanted}, token=token)
+    payload = body["createWebhookEndpoint"]
+    assert payload["userErrors"] == [], payload
+    return payload["webhookEndpoint"]
+
+
+async def new_customer(api: Api, token: str, name: str) -> str:
+    body = await api.data(CREATE_CUSTOMER, {"name": name}, token=token)
+    return body["createCustomer"]["customer"]["id"]
+
+
+async def deliveries(api: Api, token: str, endpoint: str, **variables: Any) -> list[dict]:
+    body = await api.data(DELIVERIES, {"id": endpoint, **variables}, token=token)
+    return body["webhookDeliveries"]["nodes"]
+
+
+async def make_due(endpoint: str) -> None:
+    """Skip the wait before the next attempts of an endpoint's deliveries."""
+    _, pk = from_global_id(endpoint)
+    await models.WebhookDelivery.filter(endpoint_id=pk).update(
+        next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
+
+
+async def test_an_event_is_delivered_signed_with_the_endpoints_secret(
+    api: Api, world: World
+) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        endpoint = await register(api, token, receiver.url, [])
+        assert endpoint["secret"].startswith("whsec_")
+        assert endpoint["enabled"]
+        customer = await new_customer(api, token, "Signed Lda")
+        assert await worker().tick() == 2
+        # the first is the endpoint's own creation: a ping, and a check of the setup
+        ping, request = receiver.received
+    assert ping.json["event"] == "webhook-endpoint-created"
+    assert ping.json["data"]["entityId"] == endpoint["id"]
+    assert request.path == "/hooks"
+    assert request.signed_with(endpoint["secret"])
+    assert not request.signed_with("whsec_something-else")
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["partnergraph-event"] == "customer-created"
+    assert request.headers["partnergraph-delivery-attempt"] == "1"
+    body = request.json
+    assert body["event"] == "customer-created"
+    assert body["id"] == request.headers["partnergraph-event-id"]
+    assert body["data"] == {
+        "entityType": "Customer",
+        "entityId": customer,
+        "operation": "CREATED",
+        "version": 1,
+    }
+    _, delivery = await deliveries(api, token, endpoint["id"])
+    assert delivery["status"] == "SUCCEEDED"
+    assert delivery["deliveredAt"]
+    assert delivery["eventId"] == body["id"]
+    assert delivery["endpoint"] == {"id": endpoint["id"]}
+    assert [attempt["statusCode"] for attempt in delivery["attempts"]] == [200]
+    # the secret is shown once: in the answer of the creation
+    listed = await api.data(ENDPOINTS, token=token)
+    assert listed["webhookEndpoints"]["nodes"] == [
+        {"id": endpoint["id"], "url": receiver.url, "secret": None}
+    ]
+
+
+async def test_the_signature_timestamp_is_the_time_of_sending(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        await register(api, token, receiver.url)
+        await new_customer(api, token, "Timely Lda")
+        before = int(datetime.now(UTC).timestamp())
+        await worker().tick()
+        after = int(datetime.now(UTC).timestamp())
+    signature = dict(
+        part.split("=", 1)
+        for part in receiver.received[0].headers["partnergraph-signature"].split(",")
+    )
+    assert before <= int(signature["t"]) <= after
+
+
+async def test_an_endpoint_gets_only_the_events_it_asked_for(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        endpoint = await register(api, token, receiver.url, ["customer-updated"])
+        customer = await new_customer(api, token, "Filtered Lda")
+        rename = """mutation($id: ID!) { updateCustomer(input: {id: $id, expectedVersion: 1,
+          companyName: "Filtered SA"}) { userErrors { code } } }"""
+        await api.data(rename, {"id": customer}, token=token)
+        await worker().tick()
+    assert receiver.events() == ["customer-updated"]
+    assert [d["event"] for d in await deliveries(api, token, endpoint["id"])] == [
+        "customer-updated"
+    ]
+
+
+async def test_a_failed_attempt_is_retried_until_it_succeeds(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        receiver.answers = [500, 503]
+        endpoint = await register(api, token, receiver.url)
+        await new_customer(api, token, "Retried Lda")
+        await worker().tick()
+        [pending] = await deliveries(api, token, endpoint["id"])
+        assert (pending["status"], pending["lastStatusCode"]) == ("PENDING", 500)
+        assert await worker().tick() == 0  # not due yet: it waits
+        for _ in range(2):
+            await make_due(endpoint["id"])
+            await worker().tick()
+    [done] = await deliveries(api, token, endpoint["id"])
+    assert done["status"] == "SUCCEEDED"
+    assert done["attemptCount"] == 3
+    assert [a["statusCode"] for a in done["attempts"]] == [500, 503, 200]
+    assert [r.headers["partnergraph-delivery-attempt"] for r in receiver.received] == [
+        "1",
+        "2",
+        "3",
+    ]
+    # every attempt carries the same event, byte for byte
+    assert len({(r.headers["partnergraph-event-id"], r.body) for r in receiver.received}) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "retried"),
+    [(400, False), (404, False), (410, False), (408, True), (429, True), (502, True)],
+)
+async def test_a_4xx_is_not_retried_but_408_and_429_are(
+    api: Api, world: World, status: int, retried: bool
+) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        receiver.status = status
+        endpoint = await register(api, token, receiver.url)
+        await new_customer(api, token, "Refused Lda")
+        await worker().tick()
+    [delivery] = await deliveries(api, token, endpoint["id"])
+    assert delivery["status"] == ("PENDING" if retried else "FAILED")
+    assert delivery["lastStatusCode"] == status
+
+
+async def test_retry_after_of_a_429_is_waited_for(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        receiver.status, receiver.headers = 429, {"Retry-After": "1200"}
+        endpoint = await register(api, token, receiver.url)
+        await new_customer(api, token, "Patient Lda")
+        await worker().tick()
+    [row] = await models.WebhookDelivery.filter(endpoint_id=from_global_id(endpoint["id"])[1])
+    assert row.next_attempt_at - datetime.now(UTC) > timedelta(seconds=1100)
+
+
+async def test_no_answer_is_retried_and_logged(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        url = receiver.url
+    endpoint = await register(api, token, url)  # nobody listens there any more
+    await new_customer(api, token, "Silent Lda")
+    await worker().tick()
+    [delivery] = await deliveries(api, token, endpoint["id"])
+    assert delivery["status"] == "PENDING"
+    assert delivery["lastStatusCode"] is None
+    assert delivery["lastError"].startswith("connection failed")
+    assert delivery["attempts"][0]["error"] == delivery["lastError"]
+
+
+def test_waits_grow_exponentially_with_jitter_for_about_a_day() -> None:
+    policy, rng = DeliveryPolicy(), random.Random(3)
+    waits = [policy.wait_after(attempt, rng) for attempt in range(1, 20)]
+    assert 15 <= waits[0] <= 45
+    assert 30 <= waits[1] <= 90
+    bases = [min(30 * 2 ** (n - 1), 6 * 3600) for n in range(1, 20)]
+    assert all(base * 0.5 <= wait <= base * 1.5 for wait, base in zip(waits, bases, strict=True))
+    elapsed, attempts = 0.0, 1
+    while elapsed + (wait := policy.wait_after(attempts, random.Random(attempts))) <= 86_400:
+        elapsed, attempts = elapsed + wait, attempts + 1
+    assert 10 <= attempts <= 16  # attempts in the day a delivery is retried
+
+
+async def test_a_delivery_expires_after_its_day_of_retries(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        receiver.status = 500
+        endpoint = await register(api, token, receiver.url)
+        await new_customer(api, token, "Expired Lda")
+        await worker().tick()
+        await models.WebhookDelivery.all().update(expires_at=datetime.now(UTC))
+        await make_due(endpoint["id"])
+        await worker().tick()
+    [delivery] = await deliveries(api, token, endpoint["id"])
+    assert (delivery["status"], delivery["attemptCount"]) == ("FAILED", 2)
+
+
+async def test_an_endpoint_failing_for_a_day_is_disabled_and_enabled_again(
+    api: Api, world: World
+) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        receiver.status = 503
+        endpoint = await register(api, token, receiver.url)
+        await new_customer(api, token, "Failing Lda")
+        await worker().tick()
+        pk = from_global_id(endpoint["id"])[1]
+        await models.WebhookEndpoint.filter(id=pk).update(
+            failing_since=datetime.now(UTC) - timedelta(hours=25)
+        )
+        await make_due(endpoint["id"])
+        await worker().tick()
+        row = await models.WebhookEndpoint.get(id=pk)
+        assert (row.enabled, row.disabled_reason) == (False, models.DisabledReason.FAILING)
+        # while disabled, nothing is sent, and new events wait
+        await new_customer(api, token, "Waiting Lda")
+        await make_due(endpoint["id"])
+        assert await worker().tick() == 0
+        receiver.status = 200
+        enabled = await api.data(UPDATE, {"id": endpoint["id"], "enabled": True}, token=token)
+        assert enabled["updateWebhookEndpoint"]["webhookEndpoint"]["enabled"] is True
+        await worker().tick()
+    assert receiver.events()[-2:] == ["customer-created", "customer-created"]
+    states = {d["status"] for d in await deliveries(api, token, endpoint["id"])}
+    assert states == {"SUCCEEDED"}
+    assert (await models.WebhookEndpoint.get(id=pk)).failing_since is None
+
+
+async def test_a_success_clears_the_failing_mark(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        receiver.answers = [500]
+        endpoint = await register(api, token, receiver.url)
+        await new_customer(api, token, "Recovering Lda")
+        await worker().tick()
+        pk = from_global_id(endpoint["id"])[1]
+        assert (await models.WebhookEndpoint.get(id=pk)).failing_since is not None
+        await make_due(endpoint["id"])
+        await worker().tick()
+    assert (await models.WebhookEndpoint.get(id=pk)).failing_since is None
+
+
+async def test_a_delivery_is_redelivered_with_the_same_event_id(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        endpoint = await register(api, token, receiver.url)
+        await new_customer(api, token, "Twice Lda")
+        await worker().tick()
+        [delivery] = await deliveries(api, token, endpoint["id"])
+        answer = await api.data(REDELIVER, {"id": delivery["id"]}, token=token)
+        assert answer["redeliverWebhook"]["webhookDelivery"]["status"] == "PENDING"
+        await worker().tick()
+    first, second = receiver.received
+    assert first.headers["partnergraph-event-id"] == second.headers["partnergraph-event-id"]
+    assert first.body == second.body
+    [again] = await deliveries(api, token, endpoint["id"])
+    assert (again["status"], again["attemptCount"]) == ("SUCCEEDED", 2)
+    audit = await models.AuditEvent.filter(action="webhook_delivery.redelivered").count()
+    assert audit == 1
+
+
+async def test_redelivery_to_a_disabled_endpoint_is_refused(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        endpoint = await register(api, token, receiver.url)
+        await new_customer(api, token, "Closed Lda")
+        await worker().tick()
+    [delivery] = await deliveries(api, token, endpoint["id"])
+    await api.data(UPDATE, {"id": endpoint["id"], "enabled": False}, token=token)
+    answer = await api.data(REDELIVER, {"id": delivery["id"]}, token=token)
+    assert answer["redeliverWebhook"]["userErrors"] == [{"code": "INVALID_STATE_TRANSITION"}]
+
+
+async def test_after_a_rotation_both_secrets_sign_for_a_day(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        endpoint = await register(api, token, receiver.url)
+        body = await api.data(ROTATE, {"id": endpoint["id"]}, token=token)
+        rotated = body["rotateWebhookEndpointSecret"]["webhookEndpoint"]
+        assert rotated["secret"] != endpoint["secret"]
+        assert rotated["previousSecretExpiresAt"]
+        await new_customer(api, token, "Rotated Lda")
+        await worker().tick()
+        [request] = receiver.received
+        assert request.signed_with(rotated["secret"])
+        assert request.signed_with(endpoint["secret"])
+        pk = from_global_id(endpoint["id"])[1]
+        await models.WebhookEndpoint.filter(id=pk).update(
+            previous_secret_until=datetime.now(UTC) - timedelta(seconds=1)
+        )
+        await new_customer(api, token, "Rotated Again Lda")
+        await worker().tick()
+        latest = receiver.received[-1]
+    assert latest.signed_with(rotated["secret"])
+    assert not latest.signed_with(endpoint["secret"])
+
+
+async def test_an_endpoint_is_updated_with_its_version_and_deleted(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        endpoint = await register(api, token, receiver.url)
+        stale = {"id": endpoint["id"], "events": ["invoice-issued"], "version": 7}
+        refused = await api.data(UPDATE, stale, token=token)
+        assert refused["updateWebhookEndpoint"]["userErrors"][0]["code"] == "VERSION_CONFLICT"
+        changed = await api.data(UPDATE, {**stale, "version": 1}, token=token)
+        updated = changed["updateWebhookEndpoint"]["webhookEndpoint"]
+        assert (updated["events"], updated["version"], updated["secret"]) == (
+            ["invoice-issued"],
+            2,
+            None,
+        )
+        deleted = await api.data(DELETE, {"id": endpoint["id"]}, token=token)
+        assert deleted["deleteWebhookEndpoint"]["deletedWebhookEndpointId"] == endpoint["id"]
+    gone = await api.gql(ENDPOINT, {"id": endpoint["id"]}, token=token)
+    assert gone["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_an_idempotency_key_registers_one_endpoint(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    variables = {"url": "http://127.0.0.1:9/hooks", "events": [], "key": "endpoint-1"}
+    first = await api.data(CREATE, variables, token=token)
+    again = await api.data(CREATE, variables, token=token)
+    assert (
+        first["createWebhookEndpoint"]["webhookEndpoint"]["id"]
+        == again["createWebhookEndpoint"]["webhookEndpoint"]["id"]
+    )
+    reused = await api.data(CREATE, {**variables, "url": "http://127.0.0.1:10/"}, token=token)
+    assert reused["createWebhookEndpoint"]["userErrors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+async def test_unknown_event_names_are_refused_with_the_names(api: Api, world: World) -> None:
+    body = await api.data(
+        CREATE,
+        {"url": "http://127.0.0.1:9/", "events": ["customer-created", "customer-exploded"]},
+        token=world.admin("direct"),
+    )
+    [error] = body["createWebhookEndpoint"]["userErrors"]
+    assert (error["field"], error["code"]) == (["events"], "BAD_USER_INPUT")
+    assert "customer-exploded" in error["message"]
+    names = await api.data("{ webhookEventNames }", token=world.admin("direct"))
+    assert {"customer-created", "invoice-issued", "ticket-escalated"} <= set(
+        names["webhookEventNames"]
+    )
+
+
+async def test_another_tenants_endpoints_and_events_stay_theirs(api: Api, world: World) -> None:
+    async with receiving() as mine, receiving() as theirs:
+        endpoint = await register(api, world.admin("direct"), mine.url)
+        other = await register(api, world.admin("other"), theirs.url)
+        await new_customer(api, world.admin("other"), "Not Yours Lda")
+        await worker().tick()
+        assert mine.received == []
+        assert theirs.events() == ["customer-created"]
+    token = world.admin("direct")
+    listed = await api.data(ENDPOINTS, token=token)
+    assert [node["id"] for node in listed["webhookEndpoints"]["nodes"]] == [endpoint["id"]]
+    for query, variables in (
+        (ENDPOINT, {"id": other["id"]}),
+        (DELIVERIES, {"id": other["id"]}),
+    ):
+        body = await api.gql(query, variables, token=token)
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    for mutation in (UPDATE, ROTATE, DELETE):
+        body = await api.data(mutation, {"id": other["id"]}, token=token)
+        [payload] = body.values()
+        assert payload["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_an_endpoint_carries_only_what_its_creator_may_read(api: Api, world: World) -> None:
+    """A helpdesk agent (no `users:read`) registers an endpoint: it gets no user events,
+    which a global admin's endpoint gets. Neither a helpdesk agent nor a billing admin sees
+    an endpoint that carries more than they read, nor can they rotate its secret."""
+    helpdesk = world.token("direct", Role.HELPDESK_AGENT)
+    billing = world.token("direct", Role.BILLING_ADMIN)
+    async with receiving() as agents, receiving() as admins:
+        await register(api, helpdesk, agents.url, [])
+        everything = await register(api, world.admin("direct"), admins.url, [])
+        # a user signs in for the first time: a user event
+        await api.data("{ viewer { userId } }", token=world.token("direct", Role.SALES_AGENT))
+        await worker().tick()
+    assert "user-first-seen" in admins.events()
+    assert "user-first-seen" not in agents.events()
+    for token in (helpdesk, billing):
+        listed = await api.data(ENDPOINTS, token=token)
+        assert everything["id"] not in {n["id"] for n in listed["webhookEndpoints"]["nodes"]}
+        body = await api.data(ROTATE, {"id": everything["id"]}, token=token)
+        assert body["rotateWebhookEndpointSecret"]["userErrors"] == [{"code": "NOT_FOUND"}]
+
+
+async def test_roles_without_webhooks_write_are_forbidden(api: Api, world: World) -> None:
+    token = world.token("direct", Role.USER_MANAGEMENT_ADMIN)
+    body = await api.gql(CREATE, {"url": "https://hooks.example.com/", "events": []}, token=token)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_concurrent_workers_deliver_each_event_once(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        await register(api, token, receiver.url)
+        for number in range(12):
+            await new_customer(api, token, f"Concurrent {number} Lda")
+        workers = [worker(batch=3) for _ in range(3)]
+        await asyncio.gather(*(each.tick() for each in workers))
+        await asyncio.gather(*(each.tick() for each in workers))
+    ids = [r.headers["partnergraph-event-id"] for r in receiver.received]
+    assert len(ids) == 12
+    assert len(set(ids)) == 12
+
+
+async def test_the_deletion_of_an_endpoint_is_in_the_change_feed(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    endpoint = await register(api, token, "http://127.0.0.1:9/")
+    await api.data(DELETE, {"id": endpoint["id"]}, token=token)
+    feed = """{ changes(first: 1000, filter: {entityTypes: ["WebhookEndpoint"]}) {
+      nodes { entityId operation event version } } }"""
+    body = await api.data(feed, token=token)
+    assert body["changes"]["nodes"] == [
+        {
+            "entityId": endpoint["id"],
+            "operation": "CREATED",
+            "event": "webhook-endpoint-created",
+            "version": 1,
+        },
+        {
+            "entityId": endpoint["id"],
+            "operation": "DELETED",
+            "event": "webhook-endpoint-deleted",
+            "version": 2,
+        },
+    ]
+
+
+# -- where webhooks may not go ------------------------------------------------------------------
+
+
+def resolving(table: dict[str, list[str]]) -> Any:
+    async def resolve(host: str, port: int) -> list[str]:
+        if host not in table:
+            raise OSError("no such host")
+        return table[host]
+
+    return resolve
+
+
+PUBLIC = "93.184.215.14"
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("http://hooks.example.com/", "webhook.url_scheme"),
+        ("ftp://hooks.example.com/", "webhook.url_scheme"),
+        ("https://127.0.0.1/", "webhook.url_private"),
+        ("https://[::1]:8443/", "webhook.url_private"),
+        ("https://0.0.0.0/", "webhook.url_private"),
+        ("https://169.254.169.254/latest/meta-data/", "webhook.url_private"),
+        ("https://10.1.2.3/", "webhook.url_private"),
+        ("https://172.16.0.1/", "webhook.url_private"),
+        ("https://192.168.1.1/", "webhook.url_private"),
+        ("https://[::ffff:127.0.0.1]/", "webhook.url_private"),
+        ("https://[fd00::1]/", "webhook.url_private"),
+        ("https://2130706433/", "webhook.url_private"),  # 127.0.0.1 as a number
+        ("https://0x7f.1/", "webhook.url_private"),
+        ("https://internal.example.com/", "webhook.url_private"),  # resolves to 10.0.0.5
+        ("https://mixed.example.com/", "webhook.url_private"),  # one address of two
+        ("https://nowhere.example.com/", "webhook.url_unresolvable"),
+        ("https://user:pass@hooks.example.com/", "webhook.url_invalid"),
+        ("https://hooks.example.com/#fragment", "webhook.url_invalid"),
+        ("https://hooks.example.com/a b", "webhook.url_invalid"),
+        ("https:///nohost", "webhook.url_invalid"),
+        ("https://hooks.example.com:99999/", "webhook.url_invalid"),
+    ],
+)
+async def test_private_and_malformed_targets_are_refused(url: str, key: str) -> None:
+    table = {
+        "hooks.example.com": [PUBLIC],
+        "internal.example.com": ["10.0.0.5"],
+        "mixed.example.com": [PUBLIC, "192.168.0.10"],
+    }
+    policy = TargetPolicy(resolver=_numeric_then(resolving(table)))
+    with pytest.raises(Exception) as refused:  # noqa: PT011 - the key is checked
+        await policy.checked(url)
+    assert getattr(refused.value, "key", None) == key
+
+
+def _numeric_then(resolve: Any) -> Any:
+    """Addresses, in any form the system accepts, resolve as the system resolves them; names
+    through the stub table (nothing leaves the machine)."""
+
+    async def resolver(host: str, port: int) -> list[str]:
+        if host.replace(".", "").replace(":", "").isalnum() and "example" not in host:
+            from resolvers.webhook_targets import resolve_host
+
+            return await resolve_host(host, port)
+        return await resolve(host, port)
+
+    return resolver
+
+
+async def test_a_public_https_target_is_accepted() -> None:
+    policy = TargetPolicy(resolver=resolving({"hooks.example.com": [PUBLIC]}))
+    target = await policy.checked("https://hooks.example.com:8443/in?topic=all")
+    assert (target.host, target.port, target.path) == ("hooks.example.com", 8443, "/in?topic=all")
+
+
+async def test_registration_refuses_a_private_target_by_default(
+    api: Api, world: World, database_url: str
+) -> None:
+    import httpx
+
+    from api.app import create_app
+
+    app = create_app(
+        Settings(database_url=database_url, jwt_secret=TEST_SECRET), manage_database=False
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        body = await Api(client).data(
+            CREATE, {"url": "https://127.0.0.1/hooks", "events": []}, token=world.admin("direct")
+        )
+    [error] = body["createWebhookEndpoint"]["userErrors"]
+    assert (error["field"], error["code"]) == (["url"], "BAD_USER_INPUT")
+
+
+async def test_a_target_that_turns_private_after_registration_is_not_sent_to(
+    api: Api, world: World
+) -> None:
+    """DNS rebinding: the name resolved to a public address when it was registered, to a
+    private one when the delivery is due. Nothing is sent, and the delivery gives up."""
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        endpoint = await register(api, token, receiver.url)
+        await new_customer(api, token, "Rebound Lda")
+        table = {"127.0.0.1": ["127.0.0.1"]}
+        strict = WebhookWorker(
+            DeliveryPolicy(timeout_seconds=2.0),
+            TargetPolicy(allow_private=False, resolver=resolving(table)),
+        )
+        # the receiver's URL is http: allowed only with private targets, refused here
+        await strict.tick()
+        assert receiver.received == []
+    [delivery] = await deliveries(api, token, endpoint["id"])
+    assert delivery["status"] == "FAILED"
+    assert delivery["lastError"].startswith("refused: webhook.url_")
