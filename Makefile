@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint test-sqlite test-postgres schema bench clean
+.PHONY: setup run test lint test-sqlite test-postgres schema bench bench-integrations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ test: lint test-sqlite test-postgres
 # partnergraph beside the raw floor, on SQLite and PostgreSQL: bench/results/report-*.md
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Bulk sync, change feed and webhook throughput: bench/results/integrations-*.md
+bench-integrations: $(STAMP)
+	$(BIN)/python -m bench.integrations $(BENCH_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/partnergraph export-schema > schema.graphql

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+from collections import Counter
 
 import orjson
 
@@ -80,35 +82,47 @@ class WebhookWorker:
         self.rng = rng or random.SystemRandom()
 
     async def attempt(self, claimed: Claimed) -> DeliveryStatus:
-        """One attempt of a delivery, recorded."""
+        """One attempt of a delivery, within one time limit from resolving the host name to
+        the endpoint's answer; recorded."""
         body = body_of(claimed)
+        started = time.monotonic()
+        seconds = self.policy.timeout_seconds
         try:
-            target = self.targets.parse(claimed.endpoint.url)
-            # checked again now, and connected to as checked (DNS rebinding gains nothing)
-            async with asyncio.timeout(self.policy.timeout_seconds):
+            async with asyncio.timeout(seconds):
+                target = self.targets.parse(claimed.endpoint.url)
+                # checked again now, and connected to as checked (DNS rebinding gains nothing)
                 addresses = await self.targets.addresses(target)
+                answer = await post(target, addresses, body, headers_of(claimed, body))
         except TargetRefused as refusal:
-            answer = Answer(None, f"refused: {refusal.key}", 0.0, refused=True)
+            answer = Answer(None, f"refused: {refusal.key}", 0.0, refused=refusal.final)
         except TimeoutError:
-            answer = Answer(None, "the host name did not resolve in time", 0.0)
-        else:
-            answer = await post(
-                target,
-                addresses[0],
-                body,
-                headers_of(claimed, body),
-                seconds=self.policy.timeout_seconds,
-            )
+            answer = Answer(None, f"no answer within {seconds:g} s", time.monotonic() - started)
         return await record(claimed, answer, self.policy, self.rng)
 
     async def tick(self) -> int:
-        """Fan new events out and send everything due, until nothing is; attempts made."""
+        """Fan new events out, then send everything due until nothing is: up to
+        `policy.concurrency` attempts at once, a few per endpoint, each taken as a place
+        frees up (a slow endpoint holds up only its own). The number of attempts made."""
         await fan_out(self.policy)
+        running: dict[asyncio.Task[DeliveryStatus], int] = {}
         attempted = 0
-        while claimed := await claim(self.policy):
-            await asyncio.gather(*(self.attempt(one) for one in claimed))
-            attempted += len(claimed)
-        return attempted
+        try:
+            while True:
+                room = self.policy.concurrency - len(running)
+                if room > 0:
+                    for claimed in await claim(self.policy, room, Counter(running.values())):
+                        running[asyncio.create_task(self.attempt(claimed))] = claimed.endpoint.id
+                        attempted += 1
+                if not running:
+                    return attempted
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    del running[task]
+                    if not task.cancelled() and task.exception() is not None:
+                        log.error("a webhook attempt failed", exc_info=task.exception())
+        finally:
+            for task in running:  # stopped: what is under way is sent again after its lease
+                task.cancel()
 
     async def run(self) -> None:
         """Until cancelled: a tick, then a pause when there was nothing to send."""

@@ -83,6 +83,7 @@ ACTIONS = frozenset(
         "webhook_delivery.redelivered",
         "webhook_endpoint.created",
         "webhook_endpoint.deleted",
+        "webhook_endpoint.disabled",
         "webhook_endpoint.secret_rotated",
         "webhook_endpoint.updated",
     }

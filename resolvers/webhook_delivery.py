@@ -22,26 +22,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from resolvers.changes import Change, assign_positions, read_changes
 from resolvers.models import (
     ChangeEvent,
     DeliveryStatus,
-    DisabledReason,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
 from resolvers.rows import select
 from resolvers.webhook_http import Answer
-from resolvers.webhooks import RETRY_WINDOW, endpoint_viewer, now
+from resolvers.webhooks import RETRY_WINDOW, disable_failing, endpoint_viewer, now
 
 FAN_OUT_PAGE = 1_000
 LEASE_MARGIN_SECONDS = 5.0  # for the attempt's records, after its time limit
@@ -54,7 +52,8 @@ class DeliveryPolicy:
     longest_wait_seconds: float = 6 * 3600.0
     retry_window: timedelta = RETRY_WINDOW
     disable_after: timedelta = timedelta(hours=24)  # of failed attempts and no success
-    batch: int = 20  # deliveries taken, and sent concurrently, at a time
+    concurrency: int = 20  # attempts under way at once, in a process
+    per_endpoint: int = 4  # of them, to one endpoint
 
     @property
     def lease(self) -> timedelta:
@@ -112,6 +111,7 @@ async def fan_out(policy: DeliveryPolicy) -> int:
 
 
 LOCK_ENDPOINT = "SELECT id FROM webhook_endpoints WHERE id = $1 AND enabled FOR UPDATE SKIP LOCKED"
+LOCK_ENDPOINT_ROW = "SELECT id FROM webhook_endpoints WHERE id = $1 FOR UPDATE"
 
 
 async def _fan_out_one(endpoint_id: int, policy: DeliveryPolicy) -> int:
@@ -158,33 +158,51 @@ def _wanted(endpoint: WebhookEndpoint, changes: Sequence[Change]) -> list[Change
 # -- 2. taking what is due -----------------------------------------------------------------------
 
 
+DUE_ENDPOINTS = (
+    "SELECT e.id FROM webhook_endpoints e WHERE e.enabled AND EXISTS (SELECT 1 FROM "
+    "webhook_deliveries d WHERE d.endpoint_id = e.id AND d.status = $1 AND d.next_attempt_at <= $2)"
+)
+
+
 def _claim_statement() -> str:
     # a WITH first: the drivers hand back the rows of a statement only when it does not
     # start with UPDATE
-    lock = " FOR UPDATE OF d SKIP LOCKED" if _postgres() else ""
+    lock = " FOR UPDATE SKIP LOCKED" if _postgres() else ""
     return (
-        "WITH due AS (SELECT d.id FROM webhook_deliveries d "  # noqa: S608
-        "JOIN webhook_endpoints e ON e.id = d.endpoint_id "
-        "WHERE d.status = $2 AND d.next_attempt_at <= $3 AND e.enabled "
-        f"ORDER BY d.next_attempt_at LIMIT $4{lock}) "
+        "WITH due AS (SELECT id FROM webhook_deliveries "  # noqa: S608
+        "WHERE endpoint_id = $5 AND status = $2 AND next_attempt_at <= $3 "
+        f"ORDER BY next_attempt_at LIMIT $4{lock}) "
         "UPDATE webhook_deliveries SET next_attempt_at = $1, attempts = attempts + 1 "
         "WHERE id IN (SELECT id FROM due) RETURNING id"
     )
 
 
-async def claim(policy: DeliveryPolicy) -> list[Claimed]:
-    """Take up to `policy.batch` due deliveries of enabled endpoints for an attempt now."""
+async def claim(
+    policy: DeliveryPolicy, room: int, busy: Mapping[int, int] | None = None
+) -> list[Claimed]:
+    """Take up to `room` due deliveries of enabled endpoints for an attempt now, at most
+    `policy.per_endpoint` at a time for each endpoint (`busy`: those already being sent),
+    so that a slow or silent endpoint takes no more than its share of the attempts."""
+    busy = busy or {}
     moment = now()
-    async with in_transaction():
-        records = await select(
-            WebhookDelivery,
-            _claim_statement(),
-            moment + policy.lease,
-            DeliveryStatus.PENDING.value,
-            moment,
-            policy.batch,
-        )
-    ids = [int(record[0]) for record in records]
+    pending = DeliveryStatus.PENDING.value
+    due = [int(r[0]) for r in await select(WebhookEndpoint, DUE_ENDPOINTS, pending, moment)]
+    ids: list[int] = []
+    for endpoint_id in sorted(due, key=lambda key: busy.get(key, 0)):
+        share = min(policy.per_endpoint - busy.get(endpoint_id, 0), room - len(ids))
+        if share <= 0:
+            continue
+        async with in_transaction():
+            records = await select(
+                WebhookDelivery,
+                _claim_statement(),
+                moment + policy.lease,
+                pending,
+                moment,
+                share,
+                endpoint_id,
+            )
+        ids += [int(record[0]) for record in records]
     if not ids:
         return []
     deliveries = await WebhookDelivery.filter(id__in=ids).order_by("id")
@@ -233,9 +251,16 @@ async def record(
         else:
             values.update(status=DeliveryStatus.FAILED)
     async with in_transaction():
-        # a redelivery asked for meanwhile (a new version) keeps its own schedule
-        await WebhookDelivery.filter(id=delivery.id, version=delivery.version).update(**values)
-        if not await WebhookDelivery.exists(id=delivery.id):
+        if _postgres():
+            # the endpoint's row before the delivery's, as every transaction that changes
+            # both takes them (deleting, enabling): none waits for another in a circle
+            await select(WebhookEndpoint, LOCK_ENDPOINT_ROW, endpoint.id)
+        # Settled only if nobody took the delivery since (its lease ran out and another
+        # attempt began) and no redelivery was asked for: those keep their own course.
+        mine = WebhookDelivery.filter(
+            id=delivery.id, version=delivery.version, attempts=delivery.attempts
+        )
+        if not await mine.update(**values) and not await WebhookDelivery.exists(id=delivery.id):
             return DeliveryStatus.FAILED  # its endpoint was deleted meanwhile
         await WebhookAttempt.create(
             delivery_id=delivery.id,
@@ -256,7 +281,8 @@ async def _endpoint_health(
         await endpoints.filter(failing_since__isnull=False).update(failing_since=None)
         return
     await endpoints.filter(failing_since__isnull=True).update(failing_since=moment)
-    # disabled: a new version, so that a partner's update made before it is refused
-    await endpoints.filter(enabled=True, failing_since__lte=moment - policy.disable_after).update(
-        enabled=False, disabled_reason=DisabledReason.FAILING, version=F("version") + 1
-    )
+    failing = await endpoints.filter(
+        enabled=True, failing_since__lte=moment - policy.disable_after
+    ).first()
+    if failing is not None:
+        await disable_failing(failing)

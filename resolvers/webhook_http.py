@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -49,17 +49,32 @@ def _retry_after(value: str | None) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
-async def _exchange(
-    target: Target, address: str, body: bytes, headers: Mapping[str, str]
-) -> tuple[int, dict[str, str]]:
+async def _connect(
+    target: Target, addresses: Sequence[str]
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to the first of `addresses` that takes one."""
     tls = ssl.create_default_context() if target.scheme == "https" else None
-    reader, writer = await asyncio.open_connection(
-        address,
-        target.port,
-        ssl=tls,
-        server_hostname=target.host if tls else None,
-        limit=MAX_HEADER_LINE,
-    )
+    failure: OSError | None = None
+    for address in addresses:
+        try:
+            return await asyncio.open_connection(
+                address,
+                target.port,
+                ssl=tls,
+                server_hostname=target.host if tls else None,
+                limit=MAX_HEADER_LINE,
+            )
+        except ssl.SSLError:
+            raise
+        except OSError as error:
+            failure = error
+    raise failure or OSError("no address to connect to")
+
+
+async def _exchange(
+    target: Target, addresses: Sequence[str], body: bytes, headers: Mapping[str, str]
+) -> tuple[int, dict[str, str]]:
+    reader, writer = await _connect(target, addresses)
     try:
         lines = [
             f"POST {target.path} HTTP/1.1",
@@ -90,20 +105,13 @@ async def _exchange(
 
 
 async def post(
-    target: Target,
-    address: str,
-    body: bytes,
-    headers: Mapping[str, str],
-    *,
-    seconds: float,
+    target: Target, addresses: Sequence[str], body: bytes, headers: Mapping[str, str]
 ) -> Answer:
-    """POST `body` to `target` at `address`; any failure is an `Answer` with an `error`."""
+    """POST `body` to `target` at the first of `addresses` that answers, within the caller's
+    time limit; any failure is an `Answer` with an `error`."""
     started = time.monotonic()
     try:
-        async with asyncio.timeout(seconds):
-            status, answered = await _exchange(target, address, body, headers)
-    except TimeoutError:
-        return Answer(None, f"no answer within {seconds:g} s", time.monotonic() - started)
+        status, answered = await _exchange(target, addresses, body, headers)
     except ssl.SSLError as error:
         return Answer(None, f"TLS failed: {error.reason or error}", time.monotonic() - started)
     except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:

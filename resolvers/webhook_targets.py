@@ -18,21 +18,32 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from functools import partial
+from urllib.parse import quote, urlsplit
 
 from resolvers.errors import BadInput
 
 MAX_URL_LENGTH = 2048
+URL_SAFE = "/%:@!$&'()*+,;=-._~"  # kept as they are in a path: what is already encoded, too
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
 
+# Look-ups run in threads of their own: one that hangs (a partner's broken DNS) holds one of
+# these, never a thread of the loop's default pool, which the database driver uses too.
+RESOLVING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
 async def resolve_host(host: str, port: int) -> list[str]:
-    """The addresses the system's resolver gives for `host` (an address resolves to itself)."""
-    loop = asyncio.get_running_loop()
-    found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]) for info in found})
+    """The addresses the system's resolver gives for `host`, in its order of preference, for
+    the kinds of address this machine has (an address resolves to itself)."""
+    look_up = partial(
+        socket.getaddrinfo, host, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG
+    )
+    found = await asyncio.get_running_loop().run_in_executor(RESOLVING, look_up)
+    return list(dict.fromkeys(str(info[4][0]) for info in found))
 
 
 @dataclass(frozen=True)
@@ -55,11 +66,36 @@ class Target:
 class TargetRefused(BadInput):
     """The URL or an address it resolves to may not be sent to (its `key` says why)."""
 
+    final = True  # no later attempt would be allowed either
+
+
+class TargetUnresolvable(TargetRefused):
+    """The host name did not resolve: perhaps only for now."""
+
+    final = False
+
+
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known prefix: an IPv4 address inside
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # a network's own translation prefix
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated `::a.b.c.d`
+
+
+def _embedded(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to (mapped, 6to4, Teredo, NAT64, compatible)."""
+    found = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if ip in NAT64 or ip in IPV4_COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [address for address in found if address is not None]
+
 
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in LOCAL_NAT64:
+            return False
+        inner = _embedded(ip)
+        if inner:
+            return all(_public(str(v4)) for v4 in inner)
     return ip.is_global and not ip.is_multicast
 
 
@@ -86,12 +122,18 @@ class TargetPolicy:
             raise TargetRefused("webhook.url_invalid", field=where)
         if parts.fragment or any(ord(char) <= 32 or ord(char) == 127 for char in url):
             raise TargetRefused("webhook.url_invalid", field=where)
+        try:  # an international name as DNS knows it; a path and query in ASCII
+            host = parts.hostname.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise TargetRefused("webhook.url_invalid", field=where) from None
+        path = quote(parts.path or "/", safe=URL_SAFE)
+        query = quote(parts.query, safe=URL_SAFE + "?")
         return Target(
             url=url,
             scheme=parts.scheme,
-            host=parts.hostname,
+            host=host,
             port=port or (443 if parts.scheme == "https" else 80),
-            path=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+            path=path + (f"?{query}" if query else ""),
         )
 
     async def addresses(self, target: Target, at: Sequence[str] = ("url",)) -> list[str]:
@@ -101,9 +143,9 @@ class TargetPolicy:
         try:
             found = list(await self.resolver(target.host, target.port))
         except (OSError, UnicodeError):
-            raise TargetRefused("webhook.url_unresolvable", field=where) from None
+            raise TargetUnresolvable("webhook.url_unresolvable", field=where) from None
         if not found:
-            raise TargetRefused("webhook.url_unresolvable", field=where)
+            raise TargetUnresolvable("webhook.url_unresolvable", field=where)
         if not self.allow_private and not all(_public(address) for address in found):
             raise TargetRefused("webhook.url_private", field=where)
         return found

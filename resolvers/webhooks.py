@@ -15,12 +15,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from auth.permissions import capabilities_of
 from auth.viewer import PartnerKind, Role, Viewer
 from resolvers import idempotency
-from resolvers.audit import EVENT_NAMES, Actor, Operation, record_change, snapshot
+from resolvers.audit import (
+    EVENT_NAMES,
+    Actor,
+    Operation,
+    record_change,
+    snapshot,
+    system_actor,
+)
 from resolvers.changes import feed_cursor, readable
 from resolvers.errors import (
     BadInput,
@@ -37,7 +45,7 @@ from resolvers.models import (
     WebhookEndpoint,
 )
 from resolvers.pagination import Page, PageRequest, paginate
-from resolvers.rows import Row, Where
+from resolvers.rows import Row, Where, select
 from resolvers.tenancy import owner_of_new_row
 from resolvers.webhook_targets import TargetPolicy
 
@@ -47,6 +55,7 @@ ATTEMPTS_SHOWN = 50  # of a delivery, the latest
 RETRY_WINDOW = timedelta(hours=24)  # a delivery is retried for this long
 PREVIOUS_SECRET_KEPT = timedelta(hours=24)  # after a rotation, the old secret signs too
 ENDPOINT_AUDITED = ("url", "events", "enabled", "disabled_reason", "version")  # no secret
+LOCK_ORGANIZATION = "SELECT id FROM partners WHERE id = $1 FOR UPDATE"
 
 
 def now() -> datetime:
@@ -177,6 +186,9 @@ async def create_endpoint(
     values = {"url": target.url, "events": wanted}
 
     async def insert() -> WebhookEndpoint:
+        if WebhookEndpoint._meta.db.capabilities.dialect == "postgres":
+            # one creation at a time per organization, so that none goes past the limit
+            await select(WebhookEndpoint, LOCK_ORGANIZATION, owner["partner_id"])
         if await WebhookEndpoint.filter(**owner).count() >= MAX_ENDPOINTS:
             raise BadInput("webhook.too_many", maximum=MAX_ENDPOINTS)
         row = await WebhookEndpoint.create(
@@ -218,6 +230,13 @@ async def _save(
     return row
 
 
+async def disable_failing(row: WebhookEndpoint) -> None:
+    """Disable an endpoint whose attempts have all failed for a day: partnergraph's own act,
+    audited as such (in the caller's transaction)."""
+    values = {"enabled": False, "disabled_reason": DisabledReason.FAILING}
+    await _save(system_actor("webhooks"), row, "webhook_endpoint.disabled", values, None)
+
+
 async def update_endpoint(
     actor: Actor,
     *,
@@ -244,8 +263,12 @@ async def update_endpoint(
     async with in_transaction():
         saved = await _save(actor, row, "webhook_endpoint.updated", values, expected_version)
         if values.get("enabled") is True:
+            # what waited goes out now, with its back-off and its day of retries anew
             await WebhookDelivery.filter(endpoint_id=row.id, status=DeliveryStatus.PENDING).update(
-                next_attempt_at=moment, expires_at=moment + RETRY_WINDOW
+                attempts=0,
+                next_attempt_at=moment,
+                expires_at=moment + RETRY_WINDOW,
+                version=F("version") + 1,
             )
     return saved
 
@@ -345,6 +368,7 @@ async def redeliver(
     moment = now()
     values = {
         "status": DeliveryStatus.PENDING,
+        "attempts": 0,  # the back-off starts again
         "next_attempt_at": moment,
         "expires_at": moment + RETRY_WINDOW,
         "version": row.version + 1,

@@ -56,8 +56,8 @@ mutation Redeliver($id: ID!) {
 ENDPOINTS = "{ webhookEndpoints { totalCount nodes { id url secret } } }"
 ENDPOINT = "query($id: ID!) { webhookEndpoint(id: $id) { id url } }"
 DELIVERIES = """
-query Deliveries($id: ID!, $status: WebhookDeliveryStatus) {
-  webhookDeliveries(endpointId: $id, filter: {status: $status}) {
+query Deliveries($id: ID!, $status: WebhookDeliveryStatus, $event: String) {
+  webhookDeliveries(endpointId: $id, filter: {status: $status, event: $event}) {
     totalCount
     nodes {
       id event eventId status attemptCount lastStatusCode lastError deliveredAt
@@ -133,9 +133,9 @@ async def test_an_event_is_delivered_signed_with_the_endpoints_secret(
         assert endpoint["enabled"]
         customer = await new_customer(api, token, "Signed Lda")
         assert await worker().tick() == 2
-        # the first is the endpoint's own creation: a ping, and a check of the setup
-        ping, request = receiver.received
-    assert ping.json["event"] == "webhook-endpoint-created"
+        # one is the endpoint's own creation: a ping, and a check of the setup
+        by_event = {request.json["event"]: request for request in receiver.received}
+        ping, request = by_event["webhook-endpoint-created"], by_event["customer-created"]
     assert ping.json["data"]["entityId"] == endpoint["id"]
     assert request.path == "/hooks"
     assert request.signed_with(endpoint["secret"])
@@ -152,7 +152,7 @@ async def test_an_event_is_delivered_signed_with_the_endpoints_secret(
         "operation": "CREATED",
         "version": 1,
     }
-    _, delivery = await deliveries(api, token, endpoint["id"])
+    [delivery] = await deliveries(api, token, endpoint["id"], event="customer-created")
     assert delivery["status"] == "SUCCEEDED"
     assert delivery["deliveredAt"]
     assert delivery["eventId"] == body["id"]
@@ -308,6 +308,12 @@ async def test_an_endpoint_failing_for_a_day_is_disabled_and_enabled_again(
         await worker().tick()
         row = await models.WebhookEndpoint.get(id=pk)
         assert (row.enabled, row.disabled_reason) == (False, models.DisabledReason.FAILING)
+        audit = await models.AuditEvent.get(action="webhook_endpoint.disabled")
+        assert (audit.actor_sub, audit.entity_id, audit.after["enabled"]) == (
+            "partnergraph",
+            pk,
+            False,
+        )
         # while disabled, nothing is sent, and new events wait
         await new_customer(api, token, "Waiting Lda")
         await make_due(endpoint["id"])
@@ -350,7 +356,9 @@ async def test_a_delivery_is_redelivered_with_the_same_event_id(api: Api, world:
     assert first.headers["partnergraph-event-id"] == second.headers["partnergraph-event-id"]
     assert first.body == second.body
     [again] = await deliveries(api, token, endpoint["id"])
-    assert (again["status"], again["attemptCount"]) == ("SUCCEEDED", 2)
+    # its attempts are counted anew (and its back-off starts again); the log keeps both
+    assert (again["status"], again["attemptCount"]) == ("SUCCEEDED", 1)
+    assert [attempt["statusCode"] for attempt in again["attempts"]] == [200, 200]
     audit = await models.AuditEvent.filter(action="webhook_delivery.redelivered").count()
     assert audit == 1
 
@@ -495,7 +503,7 @@ async def test_concurrent_workers_deliver_each_event_once(api: Api, world: World
         await register(api, token, receiver.url)
         for number in range(12):
             await new_customer(api, token, f"Concurrent {number} Lda")
-        workers = [worker(batch=3) for _ in range(3)]
+        workers = [worker(concurrency=3) for _ in range(3)]
         await asyncio.gather(*(each.tick() for each in workers))
         await asyncio.gather(*(each.tick() for each in workers))
     ids = [r.headers["partnergraph-event-id"] for r in receiver.received]
@@ -555,6 +563,10 @@ PUBLIC = "93.184.215.14"
         ("https://192.168.1.1/", "webhook.url_private"),
         ("https://[::ffff:127.0.0.1]/", "webhook.url_private"),
         ("https://[fd00::1]/", "webhook.url_private"),
+        ("https://[64:ff9b::a9fe:a9fe]/", "webhook.url_private"),  # NAT64 of 169.254.169.254
+        ("https://[2002:7f00:1::]/", "webhook.url_private"),  # 6to4 of 127.0.0.1
+        ("https://[::7f00:1]/", "webhook.url_private"),  # IPv4-compatible 127.0.0.1
+        ("https://[64:ff9b:1::a00:1]/", "webhook.url_private"),  # a local NAT64 prefix
         ("https://2130706433/", "webhook.url_private"),  # 127.0.0.1 as a number
         ("https://0x7f.1/", "webhook.url_private"),
         ("https://internal.example.com/", "webhook.url_private"),  # resolves to 10.0.0.5
@@ -597,6 +609,48 @@ async def test_a_public_https_target_is_accepted() -> None:
     policy = TargetPolicy(resolver=resolving({"hooks.example.com": [PUBLIC]}))
     target = await policy.checked("https://hooks.example.com:8443/in?topic=all")
     assert (target.host, target.port, target.path) == ("hooks.example.com", 8443, "/in?topic=all")
+
+
+async def test_an_international_url_is_sent_as_dns_and_http_spell_it() -> None:
+    policy = TargetPolicy(resolver=resolving({"xn--r8jz45g.jp": [PUBLIC]}))
+    target = await policy.checked("https://例え.jp/フック?q=ä&x=%20")
+    assert target.host == "xn--r8jz45g.jp"
+    assert target.path == "/%E3%83%95%E3%83%83%E3%82%AF?q=%C3%A4&x=%20"
+
+
+async def test_a_host_that_does_not_resolve_for_now_is_tried_again(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    endpoint = await register(api, token, "http://127.0.0.1:9/in")
+    await models.WebhookEndpoint.filter(id=from_global_id(endpoint["id"])[1]).update(
+        url="http://hooks.example.com/in"  # its DNS is down when the delivery is due
+    )
+    await new_customer(api, token, "Later Lda")
+    unresolved = WebhookWorker(
+        DeliveryPolicy(timeout_seconds=2.0),
+        TargetPolicy(allow_private=True, resolver=resolving({})),
+    )
+    await unresolved.tick()
+    [delivery] = await deliveries(api, token, endpoint["id"])
+    assert delivery["status"] == "PENDING"
+    assert delivery["lastError"] == "refused: webhook.url_unresolvable"
+
+
+async def test_a_silent_endpoint_does_not_hold_up_the_others(api: Api, world: World) -> None:
+    """One endpoint takes its requests and never answers; another's delivery goes out at
+    once, not after the silent one's attempts have timed out."""
+    token = world.admin("direct")
+    async with receiving() as silent, receiving() as lively:
+        silent.hold = asyncio.Event()  # never set: no answer, until the attempts time out
+        await register(api, token, silent.url)
+        for number in range(10):
+            await new_customer(api, token, f"Backlog {number} Lda")
+        await register(api, token, lively.url)
+        await new_customer(api, token, "Prompt Lda")
+        tick = asyncio.create_task(worker(timeout_seconds=3.0, concurrency=6).tick())
+        await lively.wait_for(1, seconds=2.0)
+        assert len(silent.received) <= 4  # its share of the attempts under way
+        silent.hold.set()
+        await tick
 
 
 async def test_registration_refuses_a_private_target_by_default(

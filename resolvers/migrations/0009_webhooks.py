@@ -79,6 +79,7 @@ class Migration(migrations.Migration):
                 "indexes": [
                     Index(fields=["status", "next_attempt_at"]),
                     Index(fields=["endpoint_id", "id"]),
+                    Index(fields=["endpoint_id", "status", "next_attempt_at"]),
                 ],
                 "pk_attr": "id",
                 "table_description": "One event for one endpoint: attempted until it succeeds, is refused, or expires.",

@@ -75,7 +75,11 @@ class WebhookDelivery(Model):
     class Meta:
         table = "webhook_deliveries"
         unique_together = (("endpoint_id", "change_event_id"),)
-        indexes = (("status", "next_attempt_at"), ("endpoint_id", "id"))
+        indexes = (
+            ("status", "next_attempt_at"),
+            ("endpoint_id", "id"),
+            ("endpoint_id", "status", "next_attempt_at"),
+        )
 
 
 class WebhookAttempt(Model):
