@@ -10,6 +10,7 @@ themselves; the others are NOT_FOUND to them.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -234,7 +235,9 @@ async def disable_failing(row: WebhookEndpoint) -> None:
     """Disable an endpoint whose attempts have all failed for a day: partnergraph's own act,
     audited as such (in the caller's transaction)."""
     values = {"enabled": False, "disabled_reason": DisabledReason.FAILING}
-    await _save(system_actor("webhooks"), row, "webhook_endpoint.disabled", values, None)
+    # changed by its partner meanwhile (nothing written): the next failure decides again
+    with contextlib.suppress(VersionConflict):
+        await _save(system_actor("webhooks"), row, "webhook_endpoint.disabled", values, None)
 
 
 async def update_endpoint(
