@@ -88,6 +88,7 @@ async def sync_reseller_data(
         raise BadInput("sync.too_many", field=["customers"], maximum=MAX_ITEMS)
     results: list[SyncResult] = []
     async with in_transaction():
+        known = await _stored(reseller, customer_items, subscription_items)
         for kind, items, apply in (
             ("Customer", customer_items, _customer),
             ("Subscription", subscription_items, _subscription),
@@ -104,10 +105,38 @@ async def sync_reseller_data(
                     )
                     continue
                 seen.add(key)
-                results.append(
-                    await _item(item.external_id, kind, at, partial(apply, actor, reseller, item))
-                )
+                work = partial(apply, actor, reseller, item, known)
+                results.append(await _item(item.external_id, kind, at, work))
     return results
+
+
+@dataclass
+class Stored:
+    """The reseller's rows the call names, by external id, read in two statements; what the
+    call creates is added as it goes (a subscription may name a customer created before it)."""
+
+    customers: dict[str, Customer]
+    subscriptions: dict[str, Subscription]
+
+
+async def _stored(
+    reseller: Partner,
+    customer_items: Sequence[SyncedCustomer],
+    subscription_items: Sequence[SyncedSubscription],
+) -> Stored:
+    customer_ids = {item.external_id.strip() for item in customer_items}
+    customer_ids |= {item.customer_external_id.strip() for item in subscription_items}
+    subscription_ids = {item.external_id.strip() for item in subscription_items}
+    found_customers = await Customer.filter(
+        seller_id=reseller.id, external_id__in=sorted(customer_ids)
+    )
+    found_subscriptions = await Subscription.filter(
+        seller_id=reseller.id, external_id__in=sorted(subscription_ids)
+    )
+    return Stored(
+        customers={row.external_id: row for row in found_customers},
+        subscriptions={row.external_id: row for row in found_subscriptions},
+    )
 
 
 async def _reseller(actor: Actor, reseller_id: int) -> Partner:
@@ -153,11 +182,9 @@ def _at(at: list[str], errors: Sequence[DomainError]) -> list[DomainError]:
 
 
 async def _customer(
-    actor: Actor, reseller: Partner, item: SyncedCustomer
+    actor: Actor, reseller: Partner, item: SyncedCustomer, stored: Stored
 ) -> tuple[SyncStatus, int]:
-    existing = await Customer.get_or_none(
-        seller_id=reseller.id, external_id=item.external_id.strip()
-    )
+    existing = stored.customers.get(item.external_id.strip())
     profile = {
         "company_name": item.company_name,
         "domain": item.domain,
@@ -172,6 +199,7 @@ async def _customer(
             external_id=item.external_id,
             reseller_id=None if actor.viewer.is_reseller else reseller.id,
         )
+        stored.customers[created.external_id] = created
         return SyncStatus.CREATED, created.id
     if customers.unchanged(existing, profile):
         return SyncStatus.UNCHANGED, existing.id
@@ -197,11 +225,9 @@ IMMUTABLE = {
 
 
 async def _subscription(
-    actor: Actor, reseller: Partner, item: SyncedSubscription
+    actor: Actor, reseller: Partner, item: SyncedSubscription, stored: Stored
 ) -> tuple[SyncStatus, int]:
-    customer = await Customer.get_or_none(
-        seller_id=reseller.id, external_id=item.customer_external_id.strip()
-    )
+    customer = stored.customers.get(item.customer_external_id.strip())
     if customer is None:
         raise NotFound("sync.customer_unknown", field=["customerExternalId"])
     order = NewSubscription(
@@ -218,11 +244,10 @@ async def _subscription(
         external_id=item.external_id,
     )
     values = order.checked()
-    existing = await Subscription.get_or_none(
-        seller_id=reseller.id, external_id=values["external_id"]
-    )
+    existing = stored.subscriptions.get(values["external_id"])
     if existing is None:
         created = await subscriptions.create_subscription(actor, order)
+        stored.subscriptions[values["external_id"]] = created
         return SyncStatus.CREATED, created.id
     wanted = {**values, "customer_id": customer.id}
     changed = {IMMUTABLE[name] for name in IMMUTABLE if wanted[name] != getattr(existing, name)}
