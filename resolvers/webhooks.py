@@ -143,7 +143,8 @@ def _events(names: Sequence[str]) -> list[str]:
         raise BadInput("webhook.events_count", field=["events"], maximum=MAX_EVENTS)
     unknown = sorted({name for name in names if name not in EVENT_NAMES})
     if unknown:
-        raise BadInput("webhook.events_unknown", field=["events"], names=", ".join(unknown[:10]))
+        shown = ", ".join(name[:64] for name in unknown[:10])
+        raise BadInput("webhook.events_unknown", field=["events"], names=shown)
     return sorted(set(names))
 
 
