@@ -45,7 +45,7 @@ from resolvers.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from resolvers.pagination import Page, PageRequest, paginate
+from resolvers.pagination import DEFAULT_PAGE_SIZE, Page, PageRequest, paginate
 from resolvers.rows import Row, Where, select
 from resolvers.tenancy import owner_of_new_row
 from resolvers.webhook_targets import TargetPolicy
@@ -107,21 +107,21 @@ async def endpoints_of(viewer: Viewer) -> list[WebhookEndpoint]:
 async def list_endpoints(viewer: Viewer, *, page: PageRequest) -> Page[WebhookEndpoint]:
     """A page of `endpoints_of` (at most `MAX_ENDPOINTS` of them: paged in memory)."""
     request = page.validated()
+    every = await endpoints_of(viewer)
     rows = [
         row
-        for row in await endpoints_of(viewer)
+        for row in every
         if (request.after is None or row.id > request.after)
         and (request.before is None or row.id < request.before)
     ]
-    total = len(rows)
 
-    async def count() -> int:
-        return total
+    async def count() -> int:  # the whole list's, whatever the cursors
+        return len(every)
 
     if request.last is not None:
         shown = rows[-request.last :]
         return Page(shown, request.before is not None, len(rows) > len(shown), count)
-    size = request.first or 50
+    size = request.first or DEFAULT_PAGE_SIZE
     return Page(rows[:size], len(rows) > size, request.after is not None, count)
 
 
@@ -149,7 +149,11 @@ def _events(names: Sequence[str]) -> list[str]:
 
 
 async def _changed(
-    actor: Actor, row: WebhookEndpoint, action: str, before: dict[str, Any] | None = None
+    actor: Actor,
+    row: WebhookEndpoint,
+    action: str,
+    before: dict[str, Any] | None = None,
+    operation: Operation | None = None,
 ) -> None:
     await record_change(
         actor,
@@ -158,7 +162,7 @@ async def _changed(
         fields=ENDPOINT_AUDITED,
         owner=(row.partner_id, row.reseller_id),
         before=before,
-        operation=Operation.DELETED if action.endswith(".deleted") else None,
+        operation=operation,
     )
 
 
@@ -308,7 +312,7 @@ async def delete_endpoint(
         await deliveries.delete()
         before = snapshot(row, ENDPOINT_AUDITED)
         row.version += 1  # the deletion is the endpoint's last version
-        await _changed(actor, row, "webhook_endpoint.deleted", before)
+        await _changed(actor, row, "webhook_endpoint.deleted", before, Operation.DELETED)
     return row.id
 
 

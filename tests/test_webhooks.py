@@ -693,3 +693,23 @@ async def test_a_target_that_turns_private_after_registration_is_not_sent_to(
     [delivery] = await deliveries(api, token, endpoint["id"])
     assert delivery["status"] == "FAILED"
     assert delivery["lastError"].startswith("refused: webhook.url_")
+
+
+async def test_endpoints_page_with_cursors_and_count_the_whole_list(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    made = [await register(api, token, f"http://127.0.0.1:9/{number}") for number in range(3)]
+    page = """query($after: String) { webhookEndpoints(first: 1, after: $after) {
+      totalCount nodes { id } pageInfo { hasNextPage hasPreviousPage endCursor } } }"""
+    first = (await api.data(page, token=token))["webhookEndpoints"]
+    second = (await api.data(page, {"after": first["pageInfo"]["endCursor"]}, token=token))[
+        "webhookEndpoints"
+    ]
+    assert [node["id"] for node in first["nodes"] + second["nodes"]] == [
+        endpoint["id"] for endpoint in made[:2]
+    ]
+    assert (first["totalCount"], second["totalCount"]) == (3, 3)
+    assert second["pageInfo"] == {
+        "hasNextPage": True,
+        "hasPreviousPage": True,
+        "endCursor": second["pageInfo"]["endCursor"],
+    }
