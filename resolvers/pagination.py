@@ -142,9 +142,8 @@ async def pages_by_parent(
 ) -> dict[int, Page[Any]]:
     """The same page of each parent's rows matching `where` (by ascending id), for many
     parents in one statement: a window numbers each parent's rows past the cursor and counts
-    all of them, so each page also knows its list's total without another query. The window
-    runs over ids alone; the page's rows are then read by id, only their `columns` if given
-    (the others read as None)."""
+    all of them, so each page also knows its list's total without another query. Only the
+    rows' `columns` are read, if given (the others read as None)."""
     request = request.validated()
     model = where.model
     pages: dict[int, Page[Any]] = {}
@@ -164,12 +163,12 @@ async def pages_by_parent(
     # rows past the cursor are numbered apart from the others, which only count
     within = f"CASE WHEN {' AND '.join(bounds)} THEN 1 ELSE 0 END" if bounds else "1"
     values.append(size + 1)
+    selected = ", ".join(_projection(where, columns, "id", parent))
     statement = (
-        f"SELECT {', '.join(_projection(where, columns, 'id', parent))}, total_count "  # noqa: S608 - names of the model only
-        f"FROM {table} JOIN (SELECT {key} AS pick, {within} AS past_cursor, "
+        f"SELECT {selected}, total_count FROM (SELECT {selected}, {within} AS past_cursor, "  # noqa: S608 - names of the model only
         f"ROW_NUMBER() OVER (PARTITION BY {group}, {within} ORDER BY {key}{direction}) "
         f"AS position, COUNT(*) OVER (PARTITION BY {group}) AS total_count "
-        f"FROM {table}{counted.sql()}) AS ranked ON {key} = pick "
+        f"FROM {table}{counted.sql()}) AS ranked "
         f"WHERE past_cursor = 1 AND position <= ${len(values)} ORDER BY {group}, {key}{direction}"
     )
     grouped: dict[int, list[Any]] = {}

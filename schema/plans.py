@@ -56,21 +56,25 @@ SHAPES = ShapeCache()
 
 
 async def load_all(loader: DataLoader[Any, Any], keys: list[Any]) -> list[Any]:
-    """The loader's value for every key: the keys it wasn't asked for yet in one call of its
-    batch function, primed into it so that resolvers find them; the others as it has them.
-    (Going through `load_many` would make a future, a callback and a gather per key.)"""
+    """The loader's value for every key: those a resolver asked it for already as it has
+    them, the others from one call of its batch function. Those are not kept in the loader
+    (a future per key costs more than the rest of the prefetch): the caller keeps what it
+    makes of them, where `Relation.resolve` finds it. A key the batch function answers with
+    an exception has that exception as its value."""
     cache = loader.cache_map
-    missing = [key for key in keys if cache.get(key) is None]
-    if missing:
-        found = zip(missing, await loader.load_fn(missing), strict=True)
-        # a batch function may answer a key with an exception: that key is left to the loader
-        loader.prime_many({key: value for key, value in found if not isinstance(value, Exception)})
+    asked = {key: future for key in keys if (future := cache.get(key)) is not None}
+    missing = [key for key in keys if key not in asked]
+    found = dict(zip(missing, await loader.load_fn(missing), strict=True)) if missing else {}
     values = []
     for key in keys:
-        future = cache.get(key)
+        future = asked.get(key)
         if future is None:
-            future = loader.load(key)
-        values.append(future.result() if future.done() else await future)
+            values.append(found[key])
+            continue
+        try:
+            values.append(future.result() if future.done() else await future)
+        except Exception as error:
+            values.append(error)
     return values
 
 
@@ -200,6 +204,7 @@ class PlannedExecutor(GuardedExecutor):
         """Load every relation the rows' selection reaches, one batch per relation and level."""
         loads = []
         context = self.context_value
+        related = context.related
         for fetch in fetches:
             if (relation := fetch.relation) is not None:
                 part = None
@@ -214,8 +219,10 @@ class PlannedExecutor(GuardedExecutor):
                         if (key := getattr(row, relation.key, None)) is not None
                     )
                 )
+                # rows made already (for another list of this request) are not loaded again
+                missing = [key for key in keys if (relation, key) not in related]
                 loader = getattr(context.loaders, relation.loader)
-                loads.append((fetch, keys, load_all(loader, keys)))
+                loads.append((fetch, keys, missing, load_all(loader, missing)))
             else:
                 reached = []
                 for row in rows:
@@ -227,19 +234,20 @@ class PlannedExecutor(GuardedExecutor):
                 if reached:
                     await self._prefetch(reached, fetch.then)
         # The relations of one level load together; a failing one is reported by its fields.
-        outcomes = await asyncio.gather(*(load for _, _, load in loads), return_exceptions=True)
-        for (fetch, keys, _), loaded in zip(loads, outcomes, strict=True):
+        outcomes = await asyncio.gather(*(load for *_, load in loads), return_exceptions=True)
+        for (fetch, keys, missing, _), loaded in zip(loads, outcomes, strict=True):
             if isinstance(loaded, BaseException):
                 continue  # each field reports its own failure later
+            relation, convert = fetch.relation, fetch.relation.convert  # type: ignore[union-attr]
+            for key, value in zip(missing, loaded, strict=True):
+                if not isinstance(value, Exception):  # else its field reports it
+                    related[relation, key] = made_from(convert, value)
             if fetch.then:
-                relation = fetch.relation
-                reached = []
-                for key, value in zip(keys, loaded, strict=True):
-                    made = context.related.get((relation, key))
-                    if made is None:
-                        made = context.related[relation, key] = made_from(relation.convert, value)  # type: ignore[union-attr]
-                    if made[0] is not None:
-                        reached.append(made[0])
+                reached = [
+                    made[0]
+                    for key in keys
+                    if (made := related.get((relation, key))) is not None and made[0] is not None
+                ]
                 await self._prefetch(reached, fetch.then)
 
     def complete_iterable_value(

@@ -69,7 +69,11 @@ class Relation:
         if key is None:
             return None
         part = (self.arguments(**arguments), None) if self.arguments is not None else None
-        loaded = getattr(info.context.loaders, self.loader).load(self.load_key(key, part))
+        key = self.load_key(key, part)
+        made = info.context.related.get((self, key))  # made by the planned executor's prefetch
+        if made is not None:
+            return made[0]
+        loaded = getattr(info.context.loaders, self.loader).load(key)
         if loaded.done():
             return self._converted_now(loaded.result())
         return self._converted_later(loaded)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import keyword
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -43,8 +43,11 @@ from graphql import (
     GraphQLScalarType,
     GraphQLString,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
     get_argument_values,
     is_leaf_type,
@@ -134,9 +137,22 @@ class Arguments:
     node: FieldNode
     relation: Relation
     columns: frozenset[str] | None
+    # The part, once worked out, of arguments written out in the document: it is the same
+    # in every request (a page of `first: 3`, a literal status). Arguments that read a
+    # variable are worked out per request.
+    literal: dict[str, Hashable] = field(default_factory=dict)
 
     def part_for(self, executor: Any) -> Hashable:
         """This request's part of the loader's key; raises for unacceptable arguments."""
+        known = self.literal.get("part", UNACCEPTABLE)
+        if known is not UNACCEPTABLE:
+            return known
+        part = self._worked_out(executor)
+        if not any(_reads_variables(argument.value) for argument in self.node.arguments):
+            self.literal["part"] = part
+        return part
+
+    def _worked_out(self, executor: Any) -> Hashable:
         strawberry_schema = executor.schema._strawberry_schema
         values = get_argument_values(self.field_def, self.node, executor.variable_values)
         arguments = convert_arguments(
@@ -149,6 +165,16 @@ class Arguments:
 
 
 UNACCEPTABLE = object()  # a part that could not be worked out: graphql-core reports why
+
+
+def _reads_variables(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_reads_variables(item) for item in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_reads_variables(item.value) for item in value.fields)
+    return False
 
 
 def request_part(arguments: Arguments, executor: Any) -> Any:

@@ -24,6 +24,7 @@ from strawberry.dataloader import DataLoader
 from auth.permissions import Capability
 from auth.viewer import Role, Viewer
 from resolvers.users import authenticate
+from schema import shapes
 from schema.context import Context, Loaders
 from schema.customers import SUBSCRIPTIONS
 from schema.execution import Engine, GraphQLRequest, RequestError
@@ -489,6 +490,37 @@ async def test_one_compiled_shape_serves_each_requests_own_page_of_a_relation(
     ]
 
 
+async def test_a_relations_arguments_written_in_the_document_are_worked_out_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.add_subscription_set()
+    viewer = await _viewer(world, "provider", (Role.GLOBAL_ADMIN,))
+    worked_out: list[int] = []
+    convert = shapes.convert_arguments
+
+    def counted(values: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        worked_out.append(values["first"])
+        return convert(values, *args, **kwargs)
+
+    monkeypatch.setattr(shapes, "convert_arguments", counted)
+    literal = "{ customers(first: 10) { nodes { subscriptions(first: 2) { nodes { id } } } } }"
+    read = "query Q($k: Int) { customers(first: 10) { nodes { subscriptions(first: $k) { nodes { id } } } } }"
+    pages = []
+    for document, variables in (
+        (literal, None),
+        (literal, None),
+        (read, {"k": 1}),
+        (read, {"k": 3}),
+    ):
+        body = await _answer(PLANNED, GraphQLRequest(document, variables), viewer)
+        pages.append(
+            [len(node["subscriptions"]["nodes"]) for node in body["data"]["customers"]["nodes"]]
+        )
+    assert pages == [[2, 1, 1, 0], [2, 1, 1, 0], [1, 1, 1, 0], [3, 1, 1, 0]]
+    # the literal page once for both requests; a variable's page in each request
+    assert worked_out == [2, 1, 3]
+
+
 def _names_outside_the_drivers_cycles(garbage: list[object]) -> list[str]:
     """The type names of the garbage, less what asyncpg's own bookkeeping left: a prepared
     statement evicted from its cache, or timed out, is a cycle with its timer handle. Those
@@ -586,11 +618,17 @@ async def test_a_prefetch_asks_the_batch_function_once_for_the_keys_not_asked_ye
 
     loader: DataLoader[int, Any] = DataLoader(batch)
     already = loader.load(1)  # asked for by a resolver, its batch not sent yet
-    assert await load_all(loader, [2, 1, 4]) == [20, 10, 40]
-    assert calls == [[2, 4], [1]]
+    values = await load_all(loader, [2, 1, 3, 4])
+    assert values[:2] == [20, 10]
+    assert values[3] == 40
+    # a key its batch function answers with an exception has it as its value
+    assert isinstance(values[2], ValueError)
+    assert calls == [[2, 3, 4], [1]]
     assert await already == 10
-    assert await loader.load(4) == 40  # primed: no third call
-    assert len(calls) == 2
-    # a key its batch function answers with an exception fails as the loader makes it fail
+    # what the prefetch loaded is kept by its caller, not in the loader
+    assert loader.cache_map.get(4) is None
+    # a key a resolver asked for and that failed has its failure as its value
+    failing = loader.load(3)
     with pytest.raises(ValueError, match="no such row"):
-        await load_all(loader, [3])
+        await failing
+    assert isinstance((await load_all(loader, [3]))[0], ValueError)
