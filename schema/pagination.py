@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import strawberry
 
@@ -62,15 +62,34 @@ class PageInfo:
     end_cursor: str | None = field(Capability.VIEWER, description="Cursor of the last row.")
 
 
+def cursor_of(row: Any) -> str:
+    """The cursor of a row of a page."""
+    return encode_cursor(row.id)
+
+
 @strawberry.type(description="A row of a connection and its cursor.")
 class Edge(Generic[NodeT]):
     cursor: str = field(Capability.VIEWER, description="Pass it as `after` or `before`.")
     node: NodeT = field(Capability.VIEWER, description="The row.")
 
+    # For compiled shapes: each field of an edge from the row it is made of; None for the
+    # row itself, as the node (see `Connection.ROW_LISTS`).
+    FROM_ROW: ClassVar[Mapping[str, Callable[[Any], Any] | None]] = {
+        "cursor": cursor_of,
+        "node": None,
+    }
+
 
 @strawberry.type(description="A page of a list, with keyset cursors (Relay connection).")
 class Connection(Generic[NodeT]):
-    """Made by `connection(page, convert)` from a page of rows."""
+    """Made by `connection(page, convert)` from a page of rows.
+
+    `ROW_LISTS` tells compiled shapes (`schema/shapes.py`) which of its lists are its page's
+    rows: `nodes` each made a node by `_convert`, `edges` each an edge of its cursor and that
+    node. Where `_convert` is the node type's own `from_model`, a shape completes the rows
+    straight away, without making the objects the lists hold."""
+
+    ROW_LISTS: ClassVar[Mapping[str, str]] = {"nodes": "node", "edges": "edge"}
 
     edges: list[Edge[NodeT]] = field(Capability.VIEWER, description="The rows with their cursors.")
     nodes: list[NodeT] = field(Capability.VIEWER, description="The rows alone.")
@@ -89,8 +108,7 @@ def _nodes(self: Any) -> list[Any]:
 def _edges(self: Any) -> list[Edge[Any]]:
     rows = self._page.rows
     return [
-        Edge(cursor=encode_cursor(row.id), node=node)
-        for row, node in zip(rows, self.nodes, strict=True)
+        Edge(cursor=cursor_of(row), node=node) for row, node in zip(rows, self.nodes, strict=True)
     ]
 
 
@@ -100,8 +118,8 @@ def _page_info(self: Any) -> PageInfo:
     return PageInfo(
         has_next_page=page.has_next_page,
         has_previous_page=page.has_previous_page,
-        start_cursor=encode_cursor(rows[0].id) if rows else None,
-        end_cursor=encode_cursor(rows[-1].id) if rows else None,
+        start_cursor=cursor_of(rows[0]) if rows else None,
+        end_cursor=cursor_of(rows[-1]) if rows else None,
     )
 
 

@@ -216,11 +216,18 @@ class ShapeCompiler:
         return None  # interfaces and unions: graphql-core resolves their runtime type
 
     def object(
-        self, object_type: GraphQLObjectType, details: FieldDetailsList, nullable: bool
+        self,
+        object_type: GraphQLObjectType,
+        details: FieldDetailsList,
+        nullable: bool,
+        *,
+        from_rows: bool = False,
     ) -> Compiled | None:
+        """`from_rows`: the values completed are the rows of a `FromRow` type, not objects."""
         slots: list[Slot] = []
         fetches: list[Fetch] = []
         executor = self.executor
+        row_lists = getattr(_origin(object_type), "ROW_LISTS", {})
         collected = executor.collect_subfields(object_type, details)
         if collected.new_defer_usages:  # pragma: no cover - the schema declares no @defer
             return None
@@ -254,11 +261,87 @@ class ShapeCompiler:
                 fetches.append(Fetch(None, relation, compiled.fetches, arguments))
             else:
                 attribute = definition.python_name
+                from_row = None
+                if attribute in row_lists and not compiled.fetches:
+                    from_row = self.row_list(row_lists[attribute], field_def.type, sub_details)  # type: ignore[union-attr]
+                if from_row is not None:
+                    model_of, item = from_row
+                    reader = _row_list(attribute, model_of, item, compiled.complete)
+                    slots.append(Slot(key, reader=reader))
+                    continue
                 slot = Slot(key, attribute, compiled.complete, _exact(field_def.type))  # type: ignore[union-attr]
                 slots.append(replace(slot, direct=self.direct(field_def.type)))  # type: ignore[union-attr]
                 if compiled.fetches:
                     fetches.append(Fetch(attribute, None, compiled.fetches))
-        return Compiled(_object(object_type, slots, nullable), tuple(fetches))
+        completer = _object(object_type, slots, nullable, from_rows=from_rows)
+        return Compiled(completer, tuple(fetches))
+
+    def row_list(
+        self, kind: str, graphql_type: GraphQLOutputType, details: FieldDetailsList
+    ) -> tuple[Callable[[Any], Any], Completer] | None:
+        """For a list of a connection's rows (`Connection.ROW_LISTS`) that is `[Item!]!`: the
+        `from_model` its rows must be converted by, and the completer of an item from its
+        row; None if the selection can't be completed from rows (relations, a denial)."""
+        if not isinstance(graphql_type, GraphQLNonNull):
+            return None
+        listed = graphql_type.of_type
+        if not isinstance(listed, GraphQLList) or not isinstance(listed.of_type, GraphQLNonNull):
+            return None
+        item_type = listed.of_type.of_type
+        if not isinstance(item_type, GraphQLObjectType):
+            return None
+        if kind == "node":
+            return self.node_of_row(item_type, details)
+        return self.edge_of_row(item_type, details)
+
+    def node_of_row(
+        self, node_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> tuple[Callable[[Any], Any], Completer] | None:
+        origin = _origin(node_type)
+        if not (isinstance(origin, type) and issubclass(origin, FromRow)):
+            return None
+        compiled = self.object(node_type, details, nullable=False, from_rows=True)
+        if compiled is None or compiled.fetches:  # relations are fetched for objects
+            return None
+        return origin.from_model, compiled.complete
+
+    def edge_of_row(
+        self, edge_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> tuple[Callable[[Any], Any], Completer] | None:
+        from_row = getattr(_origin(edge_type), "FROM_ROW", None)
+        if from_row is None:
+            return None
+        executor, parts, model_of = self.executor, [], None
+        for key, sub_details in executor.collect_subfields(
+            edge_type, details
+        ).grouped_field_set.items():
+            name = sub_details[0].node.name.value
+            if name == "__typename":
+                parts.append((key, _constant(edge_type.name)))
+                continue
+            field_def = executor.schema.get_field(edge_type, name)
+            definition = field_def.extensions.get("strawberry-definition") if field_def else None
+            if definition is None or definition.python_name not in from_row:
+                return None
+            if executor.denial(edge_type, sub_details):
+                return None
+            read = from_row[definition.python_name]
+            if read is None:  # the node: the row itself
+                field_type = field_def.type  # type: ignore[union-attr]
+                node_type = field_type.of_type if isinstance(field_type, GraphQLNonNull) else None
+                node = self.node_of_row(node_type, sub_details) if node_type else None  # type: ignore[arg-type]
+                if node is None:
+                    return None
+                model_of = node[0]
+                parts.append((key, node[1]))
+            else:
+                compiled = self.value(field_def.type, sub_details)  # type: ignore[union-attr]
+                if compiled is None:
+                    return None
+                parts.append((key, _read_from_row(read, compiled.complete)))
+        if model_of is None:
+            return None  # no node selected: which rows make the edges can't be told
+        return model_of, _edge(tuple(parts))
 
     def direct(self, graphql_type: GraphQLOutputType) -> tuple[type, Callable[[Any], Any]] | None:
         """For an enum, or a custom scalar whose output is `str` or `isoformat`: the Python
@@ -379,7 +462,9 @@ def _list(item: Completer, nullable: bool) -> Completer:
     return complete
 
 
-def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -> Completer:
+def _object(
+    object_type: GraphQLObjectType, slots: list[Slot], nullable: bool, *, from_rows: bool = False
+) -> Completer:
     """The completer of an object selection, generated as one Python function: every
     attribute read inline, values already in shape kept as they are, the others completed
     by their slot's completer. Only schema names reach the source: response keys and type
@@ -389,7 +474,7 @@ def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -
         "def complete(value, context):",
         f"    if value is None: {'return None' if nullable else 'raise Bail'}",
     ]
-    if object_type.is_type_of is not None:
+    if object_type.is_type_of is not None and not from_rows:
         # Strawberry's `is_type_of` checks the Python type and ignores its info argument;
         # an instance of the type's own class passes it without asking.
         names["own_class"] = object_type.extensions["strawberry-definition"].origin
@@ -403,7 +488,7 @@ def _object(object_type: GraphQLObjectType, slots: list[Slot], nullable: bool) -
     row_reads = origin.READS if isinstance(origin, type) and issubclass(origin, FromRow) else None
     reads, finishes, entries = [], [], []
     if row_reads is not None:
-        reads.append("        row = value._row")
+        reads.append("        row = value" if from_rows else "        row = value._row")
     source = "value" if row_reads is None else "row"
     for number, slot in enumerate(slots):
         if slot.constant is not None:
@@ -477,6 +562,55 @@ def _related(relation: Relation, complete: Completer, arguments: Arguments | Non
         return made
 
     return read
+
+
+def _origin(graphql_type: GraphQLObjectType) -> Any:
+    definition = graphql_type.extensions.get("strawberry-definition")
+    return definition.origin if definition is not None else None
+
+
+def _row_list(
+    attribute: str, model_of: Callable[[Any], Any], item: Completer, complete: Completer
+) -> Completer:
+    """The reader of a list of a connection's rows: each row completed by `item` when the
+    connection makes its objects with `model_of`, else the list as the object makes it."""
+
+    def read(value: Any, context: Any) -> Any:
+        try:
+            convert, rows = value._convert, value._page.rows
+        except Exception:
+            convert = rows = None
+        if type(rows) is list and convert == model_of:
+            return [item(row, context) for row in rows]
+        try:
+            listed = getattr(value, attribute)
+        except Exception:
+            raise Bail from None
+        return complete(listed, context)
+
+    return read
+
+
+def _edge(parts: tuple[tuple[str, Completer], ...]) -> Completer:
+    def complete(row: Any, context: Any) -> Any:
+        return {key: part(row, context) for key, part in parts}
+
+    return complete
+
+
+def _constant(value: str) -> Completer:
+    return lambda _row, _context: value
+
+
+def _read_from_row(read: Callable[[Any], Any], complete: Completer) -> Completer:
+    def completed(row: Any, context: Any) -> Any:
+        try:
+            value = read(row)
+        except Exception:
+            raise Bail from None
+        return complete(value, context)
+
+    return completed
 
 
 def made_from(convert: Callable[[Any], Any], loaded: Any) -> tuple[Any]:

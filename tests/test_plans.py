@@ -9,6 +9,9 @@ import asyncio
 import contextvars
 import gc
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import Any
 
@@ -29,11 +32,13 @@ from schema.context import Context, Loaders
 from schema.customers import SUBSCRIPTIONS
 from schema.execution import Engine, GraphQLRequest, RequestError
 from schema.guards import GuardedExecutor, field
+from schema.objects import FromRow
 from schema.partners import Partner
 from schema.plans import PlannedExecutor, load_all
 from schema.relations import Relation, relation_field
 from schema.schema import schema
 from schema.shapes import ShapeCache
+from schema.subscriptions import Subscription
 from tests.conftest import World
 
 LIMITS = {
@@ -519,6 +524,53 @@ async def test_a_relations_arguments_written_in_the_document_are_worked_out_once
     assert pages == [[2, 1, 1, 0], [2, 1, 1, 0], [1, 1, 1, 0], [3, 1, 1, 0]]
     # the literal page once for both requests; a variable's page in each request
     assert worked_out == [2, 1, 3]
+
+
+ROWS_ONLY = """{ customers(first: 10) { nodes { companyName subscriptions(first: 3) {
+  nodes { __typename id offerName status unitPrice { amount currency } }
+  edges { __typename cursor node { id quantity } }
+} } } }"""
+
+
+@contextmanager
+def _calls_of(function: Any) -> Iterator[list[int]]:
+    """The calls of a Python function while in the context, counted in `calls[0]`."""
+    code, calls = function.__code__, [0]
+
+    def profile(frame: Any, event: str, _: Any) -> None:
+        if event == "call" and frame.f_code is code:
+            calls[0] += 1
+
+    sys.setprofile(profile)
+    try:
+        yield calls
+    finally:
+        sys.setprofile(None)
+
+
+async def test_a_connections_rows_are_completed_without_making_their_objects(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.add_subscription_set()
+    viewer = await _viewer(world, "provider", (Role.GLOBAL_ADMIN,))
+    from_model = FromRow.from_model.__func__  # type: ignore[attr-defined]
+    body = await _assert_same(GraphQLRequest(ROWS_ONLY), viewer)
+    subscriptions = sum(
+        len(node["subscriptions"]["nodes"]) for node in body["data"]["customers"]["nodes"]
+    )
+    assert subscriptions == 5
+    with _calls_of(from_model) as made:
+        assert await _answer(PLANNED, GraphQLRequest(ROWS_ONLY), viewer) == body
+    assert made[0] == 4  # the customers only: their subscriptions were completed from rows
+
+    # a connection whose rows are made into objects another way: its lists, as it makes them
+    def made_otherwise(cls: type[Subscription], row: Any) -> Subscription:
+        return from_model(cls, row)
+
+    monkeypatch.setattr(Subscription, "from_model", classmethod(made_otherwise))
+    with _calls_of(from_model) as made:
+        assert await _answer(PLANNED, GraphQLRequest(ROWS_ONLY), viewer) == body
+    assert made[0] == 4 + subscriptions  # nodes and edges share the objects they make
 
 
 def _names_outside_the_drivers_cycles(garbage: list[object]) -> list[str]:
