@@ -194,7 +194,12 @@ def _row_maker(
             values.append(f"r[{index}]")
             continue
         namespace[f"convert{index}"] = _conversion(field)
-        values.append(f"(None if r[{index}] is None else convert{index}(r[{index}]))")
+        converted = f"convert{index}(r[{index}])"
+        members = _members(field)
+        if members is not None:  # an enum's member looked up inline, its conversion if none
+            namespace[f"members{index}"] = members
+            converted = f"(m if (m := members{index}.get(r[{index}])) is not None else {converted})"
+        values.append(f"(None if r[{index}] is None else {converted})")
     source = f"def make(records):\n    return [new(Row, ({', '.join(values)},)) for r in records]"
     exec(source, namespace)  # noqa: S102 - positions and generated names only
     return namespace["make"]
@@ -209,17 +214,15 @@ def _conversion(field: fields.Field) -> Callable[[Any], Any]:
         return bool
     if isinstance(field, fields.DecimalField):
         return _decimal
+    return field.to_python_value
+
+
+def _members(field: fields.Field) -> dict[Any, Enum] | None:
+    """The members of an enum column by their stored values."""
     enum_type = getattr(field, "enum_type", None)
     if isinstance(field, CharEnumFieldInstance) and enum_type is not None:
-        members = enum_type._value2member_map_
-        slow = field.to_python_value
-
-        def member(value: Any) -> Any:
-            found = members.get(value)
-            return found if found is not None else slow(value)
-
-        return member
-    return field.to_python_value
+        return enum_type._value2member_map_
+    return None
 
 
 def _decimal(value: Any) -> Decimal:

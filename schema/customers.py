@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from operator import attrgetter
 from typing import Any, ClassVar
 
 import strawberry
@@ -18,7 +17,7 @@ from schema.errors import UserError, attempt
 from schema.guards import field, mutation
 from schema.invoices import CUSTOMER_INVOICES, Invoice, InvoiceStatus
 from schema.nodes import Node, decode_id, node_type, to_global_id
-from schema.objects import FromRow, Read, from_row
+from schema.objects import FromRow, Read, column, from_row
 from schema.pagination import Connection, connection, page_request
 from schema.partners import Partner
 from schema.relations import Relation, relation_field
@@ -86,8 +85,8 @@ class Customer(Node, FromRow):
                 else None
             ),
         ),
-        "pk": Read(("id",), attrgetter("id")),
-        "reseller_pk": Read(("reseller_id",), attrgetter("reseller_id")),
+        "pk": column("id"),
+        "reseller_pk": column("reseller_id"),
     }
 
     @relation_field(

@@ -19,10 +19,17 @@ T = TypeVar("T", bound=type)
 
 
 class Read(NamedTuple):
-    """A field made from `columns` of the row by `value(row)`."""
+    """A field made from `columns` of the row by `value(row)`; `alias` names the column a
+    field is under another name (`column`)."""
 
     columns: tuple[str, ...]
     value: Callable[[Any], Any]
+    alias: str | None = None
+
+
+def column(name: str) -> Read:
+    """A field that is the row's column `name`, under the field's own name."""
+    return Read((name,), attrgetter(name), name)
 
 
 class FromRow:
@@ -47,7 +54,10 @@ def from_row(cls: T) -> T:
     ]
     for name in {*plain, *reads}:
         read = reads.get(name)
-        getter = _derived(read.value) if read is not None else attrgetter(f"_row.{name}")
+        if read is None or read.alias is not None:
+            getter = attrgetter(f"_row.{name if read is None else read.alias}")
+        else:
+            getter = _derived(read.value)
         setattr(cls, name, property(getter))
     cls.__init__ = _made_from_rows_only  # type: ignore[misc]
     return cls

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
@@ -16,7 +15,7 @@ from resolvers.models import Cloud
 from resolvers.pagination import empty_page
 from schema.guards import field
 from schema.nodes import Node, node_type, to_global_id
-from schema.objects import FromRow, Read, from_row
+from schema.objects import FromRow, Read, column, from_row
 from schema.pagination import Connection, connection, page_request
 from schema.relations import Relation, relation_field
 
@@ -64,8 +63,8 @@ class Partner(Node, FromRow):
 
     READS: ClassVar[Mapping[str, Read]] = {
         "id": Read(("id",), lambda row: to_global_id("Partner", row.id)),
-        "pk": Read(("id",), attrgetter("id")),
-        "provider_pk": Read(("provider_id",), attrgetter("provider_id")),
+        "pk": column("id"),
+        "provider_pk": column("provider_id"),
     }
 
     @relation_field(

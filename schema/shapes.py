@@ -498,10 +498,13 @@ def _object(
             entries.append(f"{slot.key!r}: read{number}(value, context)")
         else:
             attribute = slot.attribute or ""
-            if row_reads is not None and attribute in row_reads:
-                names[f"derive{number}"] = row_reads[attribute].value
+            read = row_reads.get(attribute) if row_reads is not None else None
+            if read is not None and read.alias is not None and _is_name(read.alias):
+                reads.append(f"        v{number} = row.{read.alias}")
+            elif read is not None:
+                names[f"derive{number}"] = read.value
                 reads.append(f"        v{number} = derive{number}(row)")
-            elif attribute.isidentifier() and not keyword.iskeyword(attribute):
+            elif _is_name(attribute):
                 reads.append(f"        v{number} = {source}.{attribute}")
             else:
                 names[f"name{number}"] = attribute
@@ -530,6 +533,11 @@ def _object(
     return namespace["complete"]
 
 
+def _is_name(attribute: str) -> bool:
+    """Whether generated code may read the attribute by its name."""
+    return attribute.isidentifier() and not keyword.iskeyword(attribute)
+
+
 def _related(relation: Relation, complete: Completer, arguments: Arguments | None) -> Completer:
     """The reader of a relation: its object as the prefetch loaded it (for a relation with
     arguments, with the part the prefetch worked out for this request)."""
@@ -537,8 +545,14 @@ def _related(relation: Relation, complete: Completer, arguments: Arguments | Non
     load_key = relation.load_key
 
     def read(source: Any, context: Any) -> Any:
+        made = context.related.get((relation, getattr(source, key_name, Undefined)))
+        if made is None:
+            made = _made(source, context, None)
+        return complete(made[0], context)
+
+    def read_with_part(source: Any, context: Any) -> Any:
         part = None if arguments is None else context.arguments.get(arguments, UNACCEPTABLE)
-        made = context.related.get((relation, load_key(getattr(source, key_name, Undefined), part)))
+        made = context.related.get((relation, (getattr(source, key_name, Undefined), part)))
         if made is None:
             made = _made(source, context, part)
         return complete(made[0], context)
@@ -561,7 +575,7 @@ def _related(relation: Relation, complete: Completer, arguments: Arguments | Non
             raise Bail from None
         return made
 
-    return read
+    return read if relation.arguments is None else read_with_part  # as `load_key` makes keys
 
 
 def _origin(graphql_type: GraphQLObjectType) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from datetime import datetime
-from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
@@ -17,7 +16,7 @@ from schema.errors import UserError, attempt
 from schema.guards import field, mutation
 from schema.money import Money, MoneyInput
 from schema.nodes import Node, decode_id, node_type, to_global_id
-from schema.objects import FromRow, Read, from_row
+from schema.objects import FromRow, Read, column, from_row
 from schema.pagination import Connection, connection, page_request
 from schema.relations import Relation, RowColumns, relation_field
 
@@ -140,9 +139,9 @@ class Subscription(Node, FromRow):
         "cancellation_allowed_until": Read(
             ("term_started_at",), subscriptions.cancellation_allowed_until
         ),
-        "pk": Read(("id",), attrgetter("id")),
-        "customer_pk": Read(("customer_id",), attrgetter("customer_id")),
-        "parent_pk": Read(("parent_id",), attrgetter("parent_id")),
+        "pk": column("id"),
+        "customer_pk": column("customer_id"),
+        "parent_pk": column("parent_id"),
     }
 
     @relation_field(Capability.CUSTOMERS_READ, CUSTOMER, description="The customer it is for.")

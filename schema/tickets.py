@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime
-from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
@@ -16,7 +15,7 @@ from resolvers.tickets import NewTicket, TicketFilter
 from schema.errors import UserError, attempted
 from schema.guards import field, mutation, subscription
 from schema.nodes import Node, decode_id, node_type, to_global_id
-from schema.objects import FromRow, Read, from_row
+from schema.objects import FromRow, Read, column, from_row
 from schema.pagination import Connection, connection, page_request
 from schema.partners import Partner
 from schema.relations import Relation, relation_field
@@ -165,12 +164,12 @@ class Ticket(Node, FromRow):
         "number": Read(("number",), lambda row: ticket_number(row.number)),
         "overdue": Read(("status", "first_responded_at", "first_response_due_at"), _overdue),
         "inbound": Read(("origin_id",), lambda row: row.origin_id is not None),
-        "pk": Read(("id",), attrgetter("id")),
-        "customer_pk": Read(("customer_id",), attrgetter("customer_id")),
-        "subscription_pk": Read(("subscription_id",), attrgetter("subscription_id")),
-        "handler_pk": Read(("handler_id",), attrgetter("handler_id")),
-        "assignee_pk": Read(("assignee_id",), attrgetter("assignee_id")),
-        "origin_pk": Read(("origin_id",), attrgetter("origin_id")),
+        "pk": column("id"),
+        "customer_pk": column("customer_id"),
+        "subscription_pk": column("subscription_id"),
+        "handler_pk": column("handler_id"),
+        "assignee_pk": column("assignee_id"),
+        "origin_pk": column("origin_id"),
     }
 
     # Relations of a ticket are read with the ticket's own capability: everyone who reads
