@@ -172,8 +172,8 @@ def _row_maker(
     model: type[Model], columns: tuple[str, ...]
 ) -> Callable[[Sequence[Any]], list[Row]]:
     """The function making rows of `model` from records of these columns, generated once
-    per model and columns: each value read by position, converted only where its column
-    needs it. The columns not selected are None, read from the row's class: a row holds
+    per model and columns: the record's values, converted only where their column needs
+    it. The columns not selected are None, read from the row's class: a row holds
     only the values of the statement."""
     names = model._meta.fields_db_projection_reverse
     selected = [names.get(column, column) for column in columns]
@@ -183,7 +183,7 @@ def _row_maker(
             setattr(row_type, name, None)
     namespace: dict[str, Any] = {"new": tuple.__new__, "Row": row_type}
     postgres = model._meta.db.capabilities.dialect == "postgres"
-    values = []
+    conversions = []
     for index, column in enumerate(columns):
         field = model._meta.fields_map.get(names.get(column, ""))
         if (
@@ -191,16 +191,20 @@ def _row_maker(
             or type(field) in NATIVE
             or (postgres and isinstance(field, NATIVE_ON_POSTGRES))
         ):
-            values.append(f"r[{index}]")
             continue
         namespace[f"convert{index}"] = _conversion(field)
-        converted = f"convert{index}(r[{index}])"
+        converted = f"convert{index}(x)"
         members = _members(field)
         if members is not None:  # an enum's member looked up inline, its conversion if none
             namespace[f"members{index}"] = members
-            converted = f"(m if (m := members{index}.get(r[{index}])) is not None else {converted})"
-        values.append(f"(None if r[{index}] is None else {converted})")
-    source = f"def make(records):\n    return [new(Row, ({', '.join(values)},)) for r in records]"
+            converted = f"(m if (m := members{index}.get(x)) is not None else {converted})"
+        conversions.append(f"        if (x := v[{index}]) is not None: v[{index}] = {converted}")
+    if not conversions:  # the record's values as they are
+        source = "def make(records):\n    return [new(Row, r) for r in records]"
+    else:
+        lines = ["def make(records):", "    made = []", "    for r in records:", "        v = [*r]"]
+        lines += [*conversions, "        made.append(new(Row, v))", "    return made"]
+        source = "\n".join(lines)
     exec(source, namespace)  # noqa: S102 - positions and generated names only
     return namespace["make"]
 

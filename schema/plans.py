@@ -105,16 +105,22 @@ class PlannedExecutor(GuardedExecutor):
 
     # -- whole subtrees compiled into shapes, shared across requests -----------------------
 
-    def _shape(
-        self, kind: str, graphql_type: GraphQLOutputType, details: FieldDetailsList, path: Path
-    ) -> Compiled | None:
+    def _shared(self) -> dict[Any, Any]:
+        """What is compiled for this operation, these capabilities and these `@skip` and
+        `@include` values, kept across requests."""
         if self._shapes is None:
             self._shapes = SHAPES.shapes_for(
                 self.operation, self.fragments, self._granted, self.variable_values.coerced
             )
+        return self._shapes
+
+    def _shape(
+        self, kind: str, graphql_type: GraphQLOutputType, details: FieldDetailsList, path: Path
+    ) -> Compiled | None:
+        shapes = self._shared()
         key = shape_key(path, f"{kind}:{graphql_type}")
-        if key in self._shapes:
-            return self._shapes[key]
+        if key in shapes:
+            return shapes[key]
         # A compiler for this miss only: kept in the executor, it would make a reference
         # cycle that holds the whole request's rows until the garbage collector runs.
         compiler = ShapeCompiler(self)
@@ -122,7 +128,7 @@ class PlannedExecutor(GuardedExecutor):
             compiled = compiler.value(graphql_type, details)
         else:
             compiled = compiler.object(graphql_type, details, nullable=False)  # type: ignore[arg-type]
-        self._shapes[key] = compiled
+        shapes[key] = compiled
         return compiled
 
     def complete_object_value(
@@ -322,12 +328,15 @@ class PlannedExecutor(GuardedExecutor):
         position_context: Any,
     ) -> Any:
         # Grouped field sets are memoized per selection, so the plan compiled for one serves
-        # every object it is applied to.
+        # every object it is applied to; and the same position of the same operation has the
+        # same selection in every request.
         steps = self._plans.get(grouped_field_set, None)
         if steps is None:
-            steps = self._plans.put(
-                grouped_field_set, self._compile(parent_type, grouped_field_set)
-            )
+            shared, key = self._shared(), ("steps", *shape_key(path, parent_type.name))
+            steps = shared.get(key)
+            if steps is None:
+                steps = shared[key] = self._compile(parent_type, grouped_field_set)
+            self._plans.put(grouped_field_set, steps)
         results: dict[str, Any] = {}
         awaiting: list[str] = []
         try:
