@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from functools import cache
 
 from auth.viewer import Role
 
@@ -123,7 +124,11 @@ PUBLIC_CAPABILITIES = frozenset({Capability.VIEWER})
 
 
 def capabilities_of(roles: Iterable[Role]) -> frozenset[Capability]:
-    """Everything a set of roles grants: computed once per request, then only looked up."""
-    role_set = frozenset(roles)
-    granted = {capability for capability, holders in GRANTS.items() if holders & role_set}
+    """Everything a set of roles grants (worked out once per set of roles)."""
+    return _granted_to(frozenset(roles))
+
+
+@cache  # a few sets of roles, asked for on every request
+def _granted_to(roles: frozenset[Role]) -> frozenset[Capability]:
+    granted = {capability for capability, holders in GRANTS.items() if holders & roles}
     return frozenset(granted | PUBLIC_CAPABILITIES)

@@ -21,8 +21,10 @@ class Role(StrEnum):
     @classmethod
     def parse_all(cls, values: Iterable[str]) -> frozenset[Role]:
         """The known roles among a claim's values; unknown values are ignored, never honoured."""
-        known = {role.value for role in cls}
-        return frozenset(cls(value) for value in values if value in known)
+        return frozenset(_ROLES[value] for value in values if value in _ROLES)
+
+
+_ROLES = {role.value: role for role in Role}
 
 
 class PartnerKind(StrEnum):
