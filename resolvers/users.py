@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -69,39 +71,50 @@ async def authenticate(
     granted_roles = Role.parse_all(roles)
     found = await select(User, DIRECTORY_ENTRY, sub, tenant_id.lower())
     if found:
-        record = tuple(found[0])
-        user = _UserEntry(*record[:4], active=bool(record[4]))
-        partner = _PartnerEntry(
-            *record[5:7], PartnerKind(record[7]), record[8], active=bool(record[9])
-        )
-    else:
-        partner = await Partner.get_or_none(tenant_id=tenant_id.lower())
-        if partner is None or not partner.active:  # nobody joins a tenant that left
-            raise Unauthenticated("auth.unknown_tenant")
-        try:
-            async with in_transaction():
-                # Names and emails come from the identity provider: keep what fits.
-                user = await User.create(
-                    partner=partner,
-                    sub=sub,
-                    name=name[:NAME_LENGTH] if name else None,
-                    email=email[:EMAIL_LENGTH] if email else None,
-                )
-                actor = Actor(_viewer(user, partner, granted_roles, name, email), request_id)
-                await record_change(
-                    actor,
-                    action="user.first_seen",
-                    row=user,
-                    fields=USER_FIELDS,
-                    owner=_directory_owner(partner),
-                )
-        except IntegrityError:  # created concurrently by another request
-            user = await User.get(partner=partner, sub=sub)
+        return _directory_viewer(tuple(found[0]), granted_roles, name, email)
+    partner = await Partner.get_or_none(tenant_id=tenant_id.lower())
+    if partner is None or not partner.active:  # nobody joins a tenant that left
+        raise Unauthenticated("auth.unknown_tenant")
+    try:
+        async with in_transaction():
+            # Names and emails come from the identity provider: keep what fits.
+            user = await User.create(
+                partner=partner,
+                sub=sub,
+                name=name[:NAME_LENGTH] if name else None,
+                email=email[:EMAIL_LENGTH] if email else None,
+            )
+            actor = Actor(_viewer(user, partner, granted_roles, name, email), request_id)
+            await record_change(
+                actor,
+                action="user.first_seen",
+                row=user,
+                fields=USER_FIELDS,
+                owner=_directory_owner(partner),
+            )
+    except IntegrityError:  # created concurrently by another request
+        user = await User.get(partner=partner, sub=sub)
+    return _active_viewer(user, partner, granted_roles, name, email)
+
+
+@lru_cache(maxsize=1024)  # the same directory entry and claims make the same viewer
+def _directory_viewer(
+    record: tuple[Any, ...], roles: frozenset[Role], name: str | None, email: str | None
+) -> Viewer:
+    user = _UserEntry(*record[:4], active=bool(record[4]))
+    partner = _PartnerEntry(*record[5:7], PartnerKind(record[7]), record[8], active=bool(record[9]))
+    return _active_viewer(user, partner, roles, name, email)
+
+
+def _active_viewer(
+    user: Any, partner: Any, roles: frozenset[Role], name: str | None, email: str | None
+) -> Viewer:
+    """The viewer of an active user of an active partner; `Unauthenticated` otherwise."""
     if not partner.active:
         raise Unauthenticated("auth.unknown_tenant")
     if not user.active:
         raise Unauthenticated("auth.user_deactivated")
-    return _viewer(user, partner, granted_roles, name, email)
+    return _viewer(user, partner, roles, name, email)
 
 
 async def list_users(

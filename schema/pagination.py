@@ -106,10 +106,17 @@ def _nodes(self: Any) -> list[Any]:
 
 
 def _edges(self: Any) -> list[Edge[Any]]:
-    rows = self._page.rows
     return [
-        Edge(cursor=cursor_of(row), node=node) for row, node in zip(rows, self.nodes, strict=True)
+        _edge(cursor_of(row), node) for row, node in zip(self._page.rows, self.nodes, strict=True)
     ]
+
+
+def _edge(cursor: str, node: Any) -> Edge[Any]:
+    """An edge, made as its dataclass `__init__` makes it, without parsing keywords (a page
+    makes one per row)."""
+    made: Edge[Any] = object.__new__(Edge)
+    made.cursor, made.node = cursor, node
+    return made
 
 
 def _page_info(self: Any) -> PageInfo:
