@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Any
 
-from strawberry.dataloader import DataLoader
-
 from auth.viewer import Viewer
 from resolvers.audit import Actor
 from resolvers.billing import billing_summaries
@@ -35,6 +33,7 @@ from resolvers.tickets import ticket_events_by_id, ticket_timelines, tickets_by_
 from resolvers.users import users_by_id
 from resolvers.webhook_targets import TargetPolicy
 from resolvers.webhooks import deliveries_by_id, delivery_attempts, endpoints_by_id
+from schema.relations import Loader
 
 
 class _Loader:
@@ -49,7 +48,7 @@ class _Loader:
     def __get__(self, loaders: Loaders | None, owner: type | None = None) -> Any:
         if loaders is None:
             return self
-        made = loaders.__dict__[self.name] = DataLoader(partial(self.batch, loaders.viewer))
+        made = loaders.__dict__[self.name] = Loader(partial(self.batch, loaders.viewer))
         return made
 
 

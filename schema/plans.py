@@ -35,10 +35,9 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
-from strawberry.dataloader import DataLoader
 
 from schema.guards import GuardedExecutor, IdentityCache, is_plain
-from schema.relations import RELATION
+from schema.relations import RELATION, Loader
 from schema.shapes import (
     UNACCEPTABLE,
     Bail,
@@ -55,26 +54,33 @@ from schema.shapes import (
 SHAPES = ShapeCache()
 
 
-async def load_all(loader: DataLoader[Any, Any], keys: list[Any]) -> list[Any]:
-    """The loader's value for every key: those a resolver asked it for already as it has
-    them, the others from one call of its batch function. Those are not kept in the loader
-    (a future per key costs more than the rest of the prefetch): the caller keeps what it
-    makes of them, where `Relation.resolve` finds it. A key the batch function answers with
-    an exception has that exception as its value."""
-    cache = loader.cache_map
+async def load_all(loader: Loader, keys: list[Any]) -> list[Any]:
+    """The loader's value for every key: those it has or was asked for already as it has
+    them, the others from one call of its batch function, kept in `loader.loaded` (a future
+    per key costs more than the rest of the prefetch; the loader makes one only for a key a
+    resolver asks it for). A key the batch function answers with an exception has that
+    exception as its value, and is left to the loader."""
+    cache, loaded = loader.cache_map, loader.loaded
     asked = {key: future for key in keys if (future := cache.get(key)) is not None}
-    missing = [key for key in keys if key not in asked]
-    found = dict(zip(missing, await loader.load_fn(missing), strict=True)) if missing else {}
+    missing = [key for key in keys if key not in asked and key not in loaded]
+    if missing:
+        for key, value in zip(missing, await loader.load_fn(missing), strict=True):
+            if not isinstance(value, Exception):
+                loaded[key] = value
+            else:
+                asked[key] = value
     values = []
     for key in keys:
         future = asked.get(key)
         if future is None:
-            values.append(found[key])
-            continue
-        try:
-            values.append(future.result() if future.done() else await future)
-        except Exception as error:
-            values.append(error)
+            values.append(loaded[key])
+        elif isinstance(future, Exception):
+            values.append(future)
+        else:
+            try:
+                values.append(future.result() if future.done() else await future)
+            except Exception as error:
+                values.append(error)
     return values
 
 
@@ -246,8 +252,12 @@ class PlannedExecutor(GuardedExecutor):
                 continue  # each field reports its own failure later
             relation, convert = fetch.relation, fetch.relation.convert  # type: ignore[union-attr]
             for key, value in zip(missing, loaded, strict=True):
-                if not isinstance(value, Exception):  # else its field reports it
+                if isinstance(value, Exception):
+                    continue  # its field reports it
+                try:
                     related[relation, key] = made_from(convert, value)
+                except Exception:  # noqa: S112 - its field reports it, at its own path
+                    continue
             if fetch.then:
                 reached = [
                     made[0]

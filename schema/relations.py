@@ -15,11 +15,27 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from auth.permissions import Capability
 from schema.guards import CAPABILITY
 
 RELATION = "partnergraph.relation"
+
+
+class Loader(DataLoader[Any, Any]):
+    """A request's DataLoader that also answers from what the planned executor's prefetch
+    loaded (`loaded`, filled by `schema.plans.load_all`): a key asked for later is answered
+    by the same read, made a future of the loader only then."""
+
+    def __init__(self, load_fn: Callable[[list[Any]], Awaitable[list[Any]]]) -> None:
+        super().__init__(load_fn)
+        self.loaded: dict[Any, Any] = {}
+
+    def load(self, key: Any) -> Any:
+        if self.loaded and key in self.loaded:
+            self.prime(key, self.loaded.pop(key))
+        return super().load(key)
 
 
 @dataclass(frozen=True)

@@ -300,6 +300,8 @@ class ShapeCompiler:
         origin = _origin(node_type)
         if not (isinstance(origin, type) and issubclass(origin, FromRow)):
             return None
+        if origin.from_model.__func__ is not FromRow.from_model.__func__:  # type: ignore[attr-defined]
+            return None  # its objects are not just their rows
         compiled = self.object(node_type, details, nullable=False, from_rows=True)
         if compiled is None or compiled.fetches:  # relations are fetched for objects
             return None

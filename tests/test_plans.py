@@ -22,7 +22,6 @@ from graphql import parse
 from graphql.execution.collect_fields import FragmentDetails
 from hypothesis import HealthCheck, given, settings, strategies
 from hypothesis_graphql import nodes, queries
-from strawberry.dataloader import DataLoader
 
 from auth.permissions import Capability
 from auth.viewer import Role, Viewer
@@ -35,7 +34,7 @@ from schema.guards import GuardedExecutor, field
 from schema.objects import FromRow
 from schema.partners import Partner
 from schema.plans import PlannedExecutor, load_all
-from schema.relations import Relation, relation_field
+from schema.relations import Loader, Relation, relation_field
 from schema.schema import schema
 from schema.shapes import ShapeCache
 from schema.subscriptions import Subscription
@@ -303,6 +302,13 @@ class Tagged(Named):
 MISSING_PARTNER = Relation(loader="partners", key="partner_pk", convert=Partner.from_model)
 
 
+def _unconvertible(row: Any) -> Partner:
+    raise ValueError("a stored value this version does not know")
+
+
+UNCONVERTIBLE = Relation(loader="partners", key="partner_pk", convert=_unconvertible)
+
+
 @strawberry.type
 class Holder:
     """Nested objects, lists and a relation, each broken in one of the holders."""
@@ -316,6 +322,10 @@ class Holder:
     @relation_field(Capability.VIEWER, MISSING_PARTNER, description="a non-null relation")
     def partner(self, info: strawberry.Info) -> Partner:
         return MISSING_PARTNER.resolve(info, self)
+
+    @relation_field(Capability.VIEWER, UNCONVERTIBLE, description="a row that won't convert")
+    def unconvertible(self, info: strawberry.Info) -> Partner | None:
+        return UNCONVERTIBLE.resolve(info, self)
 
 
 def _holder(info: strawberry.Info, **broken: Any) -> Holder:
@@ -646,6 +656,20 @@ async def test_a_relation_that_fails_to_load_is_reported_at_each_of_its_fields(
     ]
 
 
+async def test_a_related_row_that_does_not_convert_is_reported_at_its_own_field(
+    world: World,
+) -> None:
+    viewer = await _viewer(world, "direct", (Role.SALES_AGENT,))
+    request = GraphQLRequest("{ holders { unconvertible { name } } }")
+    general, planned = [await _answer(engine, request, viewer) for engine in BROKEN_ENGINES]
+    assert _normalized(planned) == _normalized(general)
+    # each holder is there, its relation null (the last one's row is missing: no error)
+    assert planned["data"]["holders"] == [{"unconvertible": None}] * 7
+    assert [error["path"] for error in planned["errors"]] == [
+        ["holders", number, "unconvertible"] for number in range(6)
+    ]
+
+
 async def test_a_field_kept_on_the_general_path_is_read_once_per_row(world: World) -> None:
     viewer = await _viewer(world, "direct", (Role.SALES_AGENT,))
     answers, reads = [], []
@@ -668,7 +692,7 @@ async def test_a_prefetch_asks_the_batch_function_once_for_the_keys_not_asked_ye
         calls.append(list(keys))
         return [ValueError("no such row") if key == 3 else key * 10 for key in keys]
 
-    loader: DataLoader[int, Any] = DataLoader(batch)
+    loader = Loader(batch)
     already = loader.load(1)  # asked for by a resolver, its batch not sent yet
     values = await load_all(loader, [2, 1, 3, 4])
     assert values[:2] == [20, 10]
@@ -677,10 +701,12 @@ async def test_a_prefetch_asks_the_batch_function_once_for_the_keys_not_asked_ye
     assert isinstance(values[2], ValueError)
     assert calls == [[2, 3, 4], [1]]
     assert await already == 10
-    # what the prefetch loaded is kept by its caller, not in the loader
+    # what the prefetch loaded is kept beside the loader's futures, and answers it later
     assert loader.cache_map.get(4) is None
-    # a key a resolver asked for and that failed has its failure as its value
-    failing = loader.load(3)
+    assert await loader.load(4) == 40
+    assert await load_all(loader, [2, 4]) == [20, 40]
+    assert len(calls) == 2
+    # a key that failed is left to the loader, which asks again and fails as it makes it fail
     with pytest.raises(ValueError, match="no such row"):
-        await failing
+        await loader.load(3)
     assert isinstance((await load_all(loader, [3]))[0], ValueError)
