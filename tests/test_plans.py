@@ -572,6 +572,15 @@ async def test_a_connections_rows_are_completed_without_making_their_objects(
     with _calls_of(from_model) as made:
         assert await _answer(PLANNED, GraphQLRequest(ROWS_ONLY), viewer) == body
     assert made[0] == 4  # the customers only: their subscriptions were completed from rows
+    # what rows alone can't complete takes the object path: edges without their node, a
+    # relation under the nodes, a node type not made from rows
+    for selection in (
+        "subscriptions(first: 2) { edges { cursor } }",
+        "subscriptions(first: 2) { nodes { offerName customer { companyName } } }",
+        "invoices(first: 2) { nodes { number } edges { cursor node { number } } }",
+    ):
+        request = GraphQLRequest(f"{{ customers(first: 10) {{ nodes {{ {selection} }} }} }}")
+        assert (await _assert_same(request, viewer))["data"]["customers"]["nodes"]
 
     # a connection whose rows are made into objects another way: its lists, as it makes them
     def made_otherwise(cls: type[Subscription], row: Any) -> Subscription:
