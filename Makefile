@@ -14,7 +14,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# The graphql-http audit (tests/test_http_audit.py) runs on Node, its package pinned.
+AUDIT := tests/audit/node_modules/.installed-stamp
+$(AUDIT): tests/audit/package.json tests/audit/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tests/audit --no-audit --no-fund --silent && touch $(AUDIT); \
+	elif [ "$$CI" = "true" ]; then \
+		echo "npm is missing and CI=true: failing"; exit 1; \
+	else \
+		echo "npm is missing: the graphql-http audit will be skipped"; \
+	fi
+
+setup: $(STAMP) $(AUDIT)
 
 # The demo may send webhooks to receivers on this machine (http://127.0.0.1:…).
 run: $(STAMP)
@@ -30,11 +41,11 @@ lint: $(STAMP)
 # The SQLite half also reports branch coverage of the planned executor.
 PLAN_COVERAGE := --cov=schema.plans --cov=schema.shapes --cov=schema.relations --cov-branch --cov-report=term-missing
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(AUDIT)
 	PARTNERGRAPH_TEST_DATABASE=sqlite $(BIN)/pytest $(PLAN_COVERAGE)
 
 # Under CI=true a missing PostgreSQL is a failure; elsewhere the SQLite half still runs.
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(AUDIT)
 	@if $(BIN)/python -m tests.postgres_available; then \
 		PARTNERGRAPH_TEST_DATABASE=postgres $(BIN)/pytest; \
 	elif [ "$$CI" = "true" ]; then \

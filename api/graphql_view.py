@@ -132,6 +132,9 @@ def graphql_request(payload: Any) -> GraphQLRequest | None:
         return None
     if name is not None and not isinstance(name, str):
         return None
+    extensions = payload.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        return None
     return GraphQLRequest(query=query, variables=variables, operation_name=name or None)
 
 

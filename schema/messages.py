@@ -64,11 +64,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Begärans innehåll är inte giltig JSON.",
     ),
     "request.not_graphql": _m(
-        "The request must be a JSON object with a 'query' string; 'variables' must be an object and 'operationName' a string.",
-        "O pedido tem de ser um objeto JSON com uma string 'query'; 'variables' tem de ser um objeto e 'operationName' uma string.",
-        "A requisição deve ser um objeto JSON com uma string 'query'; 'variables' deve ser um objeto e 'operationName', uma string.",
-        "La richiesta deve essere un oggetto JSON con una stringa 'query'; 'variables' deve essere un oggetto e 'operationName' una stringa.",
-        "Begäran måste vara ett JSON-objekt med strängen 'query'; 'variables' ska vara ett objekt och 'operationName' en sträng.",
+        "The request must be a JSON object with a 'query' string; 'variables' and 'extensions' must be objects and 'operationName' a string.",
+        "O pedido tem de ser um objeto JSON com uma string 'query'; 'variables' e 'extensions' têm de ser objetos e 'operationName' uma string.",
+        "A requisição deve ser um objeto JSON com uma string 'query'; 'variables' e 'extensions' devem ser objetos e 'operationName', uma string.",
+        "La richiesta deve essere un oggetto JSON con una stringa 'query'; 'variables' e 'extensions' devono essere oggetti e 'operationName' una stringa.",
+        "Begäran måste vara ett JSON-objekt med strängen 'query'; 'variables' och 'extensions' ska vara objekt och 'operationName' en sträng.",
     ),
     "request.batching": _m(
         "Batched operations are not supported: send one operation per request.",

@@ -165,6 +165,12 @@ async def test_a_json_array_of_operations_is_refused_as_batching(
         pytest.param(b'{"query": "{ viewer { subject } }", "variables": [1]}', id="list vars"),
         pytest.param(b'{"query": "{ viewer { subject } }", "variables": "{}"}', id="text vars"),
         pytest.param(b'{"query": "{ viewer { subject } }", "operationName": 3}', id="numeric name"),
+        pytest.param(
+            b'{"query": "{ viewer { subject } }", "extensions": "x"}', id="text extensions"
+        ),
+        pytest.param(
+            b'{"query": "{ viewer { subject } }", "extensions": [1]}', id="list extensions"
+        ),
     ],
 )
 async def test_a_body_that_is_not_a_graphql_request_object_is_a_400(
