@@ -1,17 +1,18 @@
-"""The outermost layer: a request id for every request, header limits, an access log, and
-a masked JSON 500 if anything below fails unexpectedly."""
+"""The outermost layer: a request id and a trace id for every request, header limits, an
+access log, and a masked JSON 500 if anything below fails unexpectedly."""
 
 from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 import uuid
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.logs import REQUEST_ID
+from api.logs import REQUEST_ID, TRACE_ID, trace_id_of
 from schema.messages import negotiate, translate
 
 access_log = logging.getLogger("partnergraph.access")
@@ -32,7 +33,9 @@ class RequestContext:
         headers = dict(scope["headers"])
         offered = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = offered if CLIENT_REQUEST_ID.match(offered) else uuid.uuid4().hex
-        token = REQUEST_ID.set(request_id)
+        traceparent = headers.get(b"traceparent", b"").decode("latin-1")
+        trace_id = trace_id_of(traceparent) or secrets.token_hex(16)
+        token, trace_token = REQUEST_ID.set(request_id), TRACE_ID.set(trace_id)
         language = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
         started = time.perf_counter()
         status = {"code": 0}
@@ -58,7 +61,9 @@ class RequestContext:
             else:
                 await self.app(scope, receive, send_with_id)
         except Exception:
-            error_log.exception("unhandled error", extra={"request_id": request_id})
+            error_log.exception(
+                "unhandled error", extra={"request_id": request_id, "trace_id": trace_id}
+            )
             if status["code"] == 0:
                 await _send_json(
                     send_with_id,
@@ -75,11 +80,13 @@ class RequestContext:
                 status["code"],
                 extra={
                     "request_id": request_id,
+                    "trace_id": trace_id,
                     "status": status["code"],
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
             REQUEST_ID.reset(token)
+            TRACE_ID.reset(trace_token)
 
 
 async def _send_json(send: Send, status: int, message: str, code: str, **extensions: str) -> None:

@@ -5,7 +5,9 @@ runs, messages follow `Accept-Language`, and production hides what development s
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +20,7 @@ from graphql import get_introspection_query
 
 import resolvers.customers
 from api.app import create_app, token_verifier
+from api.logs import JsonFormatter
 from api.settings import Environment, Settings
 from schema.messages import LANGUAGES
 from tests.conftest import Api, World
@@ -808,6 +811,68 @@ async def test_an_unsafe_client_request_id_is_replaced(
     assert echoed != offered
     assert len(echoed) == 32
     assert int(echoed, 16) >= 0
+
+
+# trace context
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def _access_records(caplog: pytest.LogCaptureFixture, response: httpx.Response) -> list[Any]:
+    request_id = response.headers["x-request-id"]
+    return [
+        record
+        for record in caplog.records
+        if record.name == "partnergraph.access" and record.request_id == request_id  # type: ignore[attr-defined]
+    ]
+
+
+async def test_a_callers_trace_id_is_in_the_requests_logs(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="partnergraph.access")
+    traceparent = f"00-{TRACE}-00f067aa0ba902b7-01"
+    response = await send(client, orjson.dumps({"query": VIEWER}), traceparent=traceparent)
+    (record,) = _access_records(caplog, response)
+    assert record.trace_id == TRACE  # type: ignore[attr-defined]
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["trace_id"], line["request_id"]) == (TRACE, response.headers["x-request-id"])
+
+
+@pytest.mark.parametrize(
+    "traceparent",
+    [
+        pytest.param(f"00-{'0' * 32}-00f067aa0ba902b7-01", id="zero trace id"),
+        pytest.param(f"00-{TRACE}-{'0' * 16}-01", id="zero parent id"),
+        pytest.param(f"ff-{TRACE}-00f067aa0ba902b7-01", id="version ff"),
+        pytest.param(f"00-{TRACE.upper()}-00f067aa0ba902b7-01", id="uppercase"),
+        pytest.param(f"00-{TRACE}-00f067aa0ba902b7-01-extra", id="version 00 with more"),
+        pytest.param(f"00-{TRACE[:-1]}-00f067aa0ba902b7-01", id="short"),
+        pytest.param("<script>", id="markup"),
+    ],
+)
+async def test_an_invalid_traceparent_starts_a_new_trace(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, traceparent: str
+) -> None:
+    caplog.set_level(logging.INFO, logger="partnergraph.access")
+    response = await send(client, orjson.dumps({"query": VIEWER}), traceparent=traceparent)
+    (record,) = _access_records(caplog, response)
+    assert record.trace_id != TRACE.upper()  # type: ignore[attr-defined]
+    assert re.fullmatch(r"[0-9a-f]{32}", record.trace_id)  # type: ignore[attr-defined]
+    assert record.trace_id not in traceparent  # type: ignore[attr-defined]
+
+
+async def test_a_later_version_may_add_fields_and_each_request_without_one_gets_its_own_trace(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="partnergraph.access")
+    later = await send(
+        client, orjson.dumps({"query": VIEWER}), traceparent=f"01-{TRACE}-00f067aa0ba902b7-01-x"
+    )
+    first, second = [await send(client, orjson.dumps({"query": VIEWER})) for _ in range(2)]
+    traces = [_access_records(caplog, response)[0].trace_id for response in (later, first, second)]
+    assert traces[0] == TRACE
+    assert len({*traces}) == 3
 
 
 # health
