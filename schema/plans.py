@@ -63,24 +63,23 @@ async def load_all(loader: Loader, keys: list[Any]) -> list[Any]:
     cache, loaded = loader.cache_map, loader.loaded
     asked = {key: future for key in keys if (future := cache.get(key)) is not None}
     missing = [key for key in keys if key not in asked and key not in loaded]
+    failed: dict[Any, Exception] = {}
     if missing:
         for key, value in zip(missing, await loader.load_fn(missing), strict=True):
-            if not isinstance(value, Exception):
-                loaded[key] = value
+            if isinstance(value, Exception):
+                failed[key] = value
             else:
-                asked[key] = value
+                loaded[key] = value
     values = []
     for key in keys:
         future = asked.get(key)
         if future is None:
-            values.append(loaded[key])
-        elif isinstance(future, Exception):
-            values.append(future)
-        else:
-            try:
-                values.append(future.result() if future.done() else await future)
-            except Exception as error:
-                values.append(error)
+            values.append(failed[key] if key in failed else loaded[key])
+            continue
+        try:
+            values.append(future.result() if future.done() else await future)
+        except Exception as error:
+            values.append(error)
     return values
 
 

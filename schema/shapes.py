@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from graphql import (
@@ -137,19 +138,23 @@ class Arguments:
     node: FieldNode
     relation: Relation
     columns: frozenset[str] | None
-    # The part, once worked out, of arguments written out in the document: it is the same
-    # in every request (a page of `first: 3`, a literal status). Arguments that read a
-    # variable are worked out per request.
-    literal: dict[str, Hashable] = field(default_factory=dict)
+    # the part of arguments written out in the document, once worked out (`literal`)
+    known: list[Hashable] = field(default_factory=list)
+
+    @cached_property
+    def literal(self) -> bool:
+        """Whether every argument is written out in the document (a page of `first: 3`, a
+        literal status): then the part is the same in every request. Arguments that read a
+        variable are worked out per request."""
+        return not any(_reads_variables(argument.value) for argument in self.node.arguments)
 
     def part_for(self, executor: Any) -> Hashable:
         """This request's part of the loader's key; raises for unacceptable arguments."""
-        known = self.literal.get("part", UNACCEPTABLE)
-        if known is not UNACCEPTABLE:
-            return known
+        if self.known:
+            return self.known[0]
         part = self._worked_out(executor)
-        if not any(_reads_variables(argument.value) for argument in self.node.arguments):
-            self.literal["part"] = part
+        if self.literal:
+            self.known.append(part)
         return part
 
     def _worked_out(self, executor: Any) -> Hashable:
@@ -547,14 +552,8 @@ def _related(relation: Relation, complete: Completer, arguments: Arguments | Non
     load_key = relation.load_key
 
     def read(source: Any, context: Any) -> Any:
-        made = context.related.get((relation, getattr(source, key_name, Undefined)))
-        if made is None:
-            made = _made(source, context, None)
-        return complete(made[0], context)
-
-    def read_with_part(source: Any, context: Any) -> Any:
         part = None if arguments is None else context.arguments.get(arguments, UNACCEPTABLE)
-        made = context.related.get((relation, (getattr(source, key_name, Undefined), part)))
+        made = context.related.get((relation, load_key(getattr(source, key_name, Undefined), part)))
         if made is None:
             made = _made(source, context, part)
         return complete(made[0], context)
@@ -577,7 +576,7 @@ def _related(relation: Relation, complete: Completer, arguments: Arguments | Non
             raise Bail from None
         return made
 
-    return read if relation.arguments is None else read_with_part  # as `load_key` makes keys
+    return read
 
 
 def _origin(graphql_type: GraphQLObjectType) -> Any:
