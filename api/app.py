@@ -18,18 +18,22 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from api import database
+from api.admission import Admission
 from api.authentication import Authenticator
 from api.bulk import BulkExport
 from api.graphql_view import GraphQLView
+from api.metrics import Metrics, MetricsEndpoint
 from api.middleware import RequestContext
 from api.settings import Settings
 from api.webhooks import WebhookWorker
 from api.websocket import GraphQLWebSocket
 from auth.tokens import JwksKeys, TokenPolicy, TokenVerifier
 from resolvers import jobs
+from resolvers.rate_limits import buckets_for
 from resolvers.ticket_feed import CHANNEL, FEED
 from resolvers.webhook_delivery import DeliveryPolicy
 from resolvers.webhook_targets import TargetPolicy
+from schema.cost import Costs
 from schema.execution import Engine
 from schema.schema import schema
 
@@ -115,13 +119,24 @@ def webhook_worker(settings: Settings) -> WebhookWorker:
     return WebhookWorker(policy, webhook_targets(settings), poll_seconds=webhooks.poll_seconds)
 
 
+def admission(settings: Settings, engine: Engine) -> Admission:
+    rates = settings.rate_limits
+    buckets = buckets_for(database.dialect(settings.database_url)) if rates.enabled else None
+    return Admission(
+        costs=Costs(engine.schema), max_cost=settings.limits.max_cost, rates=rates, buckets=buckets
+    )
+
+
 def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette:
     """The application. Tests that already hold an ORM context pass `manage_database=False`."""
     settings.check()
+    engine = graphql_engine(settings)
     view = GraphQLView(
-        engine=graphql_engine(settings),
+        engine=engine,
         authenticator=Authenticator(token_verifier(settings)),
+        admission=admission(settings, engine),
         max_body_bytes=settings.limits.max_body_bytes,
+        timeout_seconds=settings.limits.timeout_seconds,
         graphiql=settings.graphiql,
         introspection=settings.introspection,
         webhook_targets=webhook_targets(settings),
@@ -167,15 +182,23 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
     websocket = GraphQLWebSocket(
         engine=view.engine,
         authenticator=view.authenticator,
+        admission=view.admission,
         max_message_bytes=settings.limits.max_body_bytes,
+    )
+    metrics = Metrics()
+    scrape = MetricsEndpoint(
+        metrics,
+        token=settings.metrics_token,
+        enabled=settings.metrics_token is not None or not settings.is_production,
     )
     return Starlette(
         routes=[
-            Route("/graphql", view.handle, methods=GRAPHQL_METHODS),
+            Route("/graphql", metrics.timed(view.handle), methods=GRAPHQL_METHODS),
             WebSocketRoute("/graphql", websocket.handle),
             Route("/bulk/{kind}.jsonl", BulkExport(view.engine, view.authenticator).handle),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", scrape.handle),
         ],
         middleware=middleware,
         lifespan=lifespan,

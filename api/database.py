@@ -50,6 +50,14 @@ def _connection(database_url: str, pool: tuple[int, int] | None) -> str | dict[s
     return config
 
 
+def dialect(database_url: str) -> str:
+    """`sqlite` or `postgres`."""
+    if database_url.startswith("sqlite://"):
+        return "sqlite"
+    engine = expand_db_url(database_url)["engine"]
+    return "postgres" if engine.endswith(("asyncpg", "psycopg")) else engine.rsplit(".", 1)[-1]
+
+
 async def _keep_session(_connection: Connection) -> None:
     """Instead of asyncpg's reset query (a round trip for every statement Tortoise runs)."""
 
@@ -108,6 +116,16 @@ async def listen(database_url: str, channel: str, received: Callable[[str], None
             if connection is not None and not connection.is_closed():
                 await connection.close()
         await asyncio.sleep(1)
+
+
+def pool_use() -> tuple[int, int, int] | None:
+    """(in use, idle, maximum) connections of this process's PostgreSQL pool; None on SQLite
+    (one connection) or before the pool is made."""
+    pool = getattr(get_connection("default"), "_pool", None)
+    if not isinstance(pool, asyncpg.Pool):
+        return None
+    idle = pool.get_idle_size()
+    return pool.get_size() - idle, idle, pool.get_max_size()
 
 
 async def ping() -> None:

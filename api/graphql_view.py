@@ -8,6 +8,7 @@ message in the caller's language, and nothing here ever answers with a stack tra
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,13 +17,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 
+from api.admission import Admission, Throttled
 from api.authentication import Authenticator
 from api.logs import REQUEST_ID
 from auth.viewer import Viewer
 from resolvers.errors import Unauthenticated
 from resolvers.webhook_targets import TargetPolicy
 from schema.context import Context
-from schema.errors import LocalizedError
+from schema.errors import LocalizedError, format_error
 from schema.execution import Engine, GraphQLRequest, Outcome, RequestError
 from schema.messages import negotiate, translate
 
@@ -38,7 +40,9 @@ class BodyTooLarge(Exception):
 class GraphQLView:
     engine: Engine
     authenticator: Authenticator
+    admission: Admission
     max_body_bytes: int
+    timeout_seconds: float
     graphiql: bool
     introspection: bool
     webhook_targets: TargetPolicy = field(default_factory=TargetPolicy)
@@ -107,6 +111,8 @@ class GraphQLView:
                     "auth.missing_token", language, media_type, token_sent=False
                 )
             return _respond(self.engine.format_request_error(error, context), media_type)
+        name = prepared.operation.name
+        request.state.operation = name.value if name else None
         if viewer is None and not (self.introspection and prepared.is_introspection):
             return _unauthenticated("auth.missing_token", language, media_type, token_sent=False)
         if prepared.is_subscription:
@@ -114,7 +120,30 @@ class GraphQLView:
                 [LocalizedError("graphql.subscription_over_http", "BAD_USER_INPUT")]
             )
             return _respond(self.engine.format_request_error(refusal, context), media_type)
-        outcome = await self.engine.execute(prepared, graphql_request, context)
+        try:
+            cost = await self.admission.admit(viewer, graphql_request, prepared)
+        except RequestError as error:
+            return _respond(self.engine.format_request_error(error, context), media_type)
+        except Throttled as throttled:
+            body = {
+                "errors": [format_error(throttled.error, language, context.request_id)],
+                "extensions": {"cost": throttled.cost},
+            }
+            headers = {"Retry-After": str(throttled.retry_after)}
+            return _json(body, 429, media_type, headers)
+        try:
+            # cancelling the operation cancels the statement it waits on (asyncpg asks the
+            # server to stop it) and rolls back the transaction it was in
+            async with asyncio.timeout(self.timeout_seconds):
+                outcome = await self.engine.execute(prepared, graphql_request, context)
+        except TimeoutError:
+            error = LocalizedError("limits.timeout", "TIMEOUT", seconds=self.timeout_seconds)
+            body = {
+                "errors": [format_error(error, language, context.request_id)],
+                "extensions": {"cost": cost},
+            }
+            return _json(body, 408, media_type)
+        outcome.body["extensions"] = {"cost": cost}
         return _respond(outcome, media_type)
 
 
@@ -180,7 +209,13 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 def _respond(outcome: Outcome, media_type: str) -> Response:
     status = 200 if outcome.executed or media_type == JSON else 400
-    return Response(orjson.dumps(outcome.body), status_code=status, media_type=media_type)
+    return _json(outcome.body, status, media_type)
+
+
+def _json(
+    body: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
 
 
 def refusal(
@@ -195,7 +230,7 @@ def refusal(
     body = {
         "errors": [{"message": translate(key, language, **params), "extensions": {"code": code}}]
     }
-    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
+    return _json(body, status, media_type, headers)
 
 
 def _unauthenticated(key: str, language: str, media_type: str, *, token_sent: bool) -> Response:

@@ -34,6 +34,20 @@ class Limits:
     max_tokens: int = 5_000
     max_directives: int = 50
     max_root_fields: int = 20
+    max_cost: int = 20_000  # points an operation may cost (schema/cost.py)
+    timeout_seconds: float = 10.0  # an operation still running then is stopped
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Leaky buckets of cost points, one per caller (a token's subject in its tenant) and one
+    per partner; a request must fit in both."""
+
+    enabled: bool = True
+    caller_maximum: int = 20_000
+    caller_restore_rate: int = 1_000  # points a second
+    partner_maximum: int = 60_000
+    partner_restore_rate: int = 3_000
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,7 @@ class Settings:
     jwt_leeway_seconds: float = 30.0
     jwt_max_token_bytes: int = 8_192
     cors_origins: tuple[str, ...] = ()
+    metrics_token: str | None = None  # required of `/metrics` scrapers when set
     graphiql: bool = True
     introspection: bool = True
     log_level: str = "INFO"
@@ -68,6 +83,7 @@ class Settings:
     scheduler_at: time = time(2, 0)  # at this time of day, UTC
     webhooks: Webhooks = field(default_factory=Webhooks)
     limits: Limits = field(default_factory=Limits)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
 
     @property
     def is_production(self) -> bool:
@@ -89,7 +105,7 @@ class Settings:
         secret = env.optional("JWT_SECRET")
         if secret is None and jwks_url is None and not production:
             secret = DEVELOPMENT_SECRET
-        defaults = Limits()
+        defaults, rates = Limits(), RateLimits()
         settings = cls(
             environment=environment,
             database_url=env.text("DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -103,6 +119,7 @@ class Settings:
             jwt_leeway_seconds=env.number("JWT_LEEWAY_SECONDS", 30.0),
             jwt_max_token_bytes=int(env.number("JWT_MAX_TOKEN_BYTES", 8_192)),
             cors_origins=tuple(env.items("CORS_ORIGINS")),
+            metrics_token=env.optional("METRICS_TOKEN"),
             graphiql=env.flag("GRAPHIQL", not production),
             introspection=env.flag("INTROSPECTION", not production),
             log_level=env.text("LOG_LEVEL", "INFO").upper(),
@@ -125,6 +142,21 @@ class Settings:
                 max_tokens=int(env.number("MAX_TOKENS", defaults.max_tokens)),
                 max_directives=int(env.number("MAX_DIRECTIVES", defaults.max_directives)),
                 max_root_fields=int(env.number("MAX_ROOT_FIELDS", defaults.max_root_fields)),
+                max_cost=int(env.number("MAX_COST", defaults.max_cost)),
+                timeout_seconds=env.number("TIMEOUT_SECONDS", defaults.timeout_seconds),
+            ),
+            rate_limits=RateLimits(
+                enabled=env.flag("RATE_LIMITS", rates.enabled),
+                caller_maximum=int(env.number("RATE_LIMIT_CALLER_MAXIMUM", rates.caller_maximum)),
+                caller_restore_rate=int(
+                    env.number("RATE_LIMIT_CALLER_RESTORE_RATE", rates.caller_restore_rate)
+                ),
+                partner_maximum=int(
+                    env.number("RATE_LIMIT_PARTNER_MAXIMUM", rates.partner_maximum)
+                ),
+                partner_restore_rate=int(
+                    env.number("RATE_LIMIT_PARTNER_RESTORE_RATE", rates.partner_restore_rate)
+                ),
             ),
         )
         settings.check()
@@ -153,8 +185,19 @@ class Settings:
                 f"{PREFIX}DATABASE_POOL_MIN must be at least 1 and at most DATABASE_POOL_MAX"
             )
         for name, value in vars(self.limits).items():
-            if value < 1:
+            if value < 1 and name != "timeout_seconds":
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")
+        if self.limits.timeout_seconds <= 0:
+            raise SettingsError(f"{PREFIX}TIMEOUT_SECONDS must be above 0")
+        rates = self.rate_limits
+        for name in ("caller_restore_rate", "partner_restore_rate"):
+            if getattr(rates, name) < 1:
+                raise SettingsError(f"{PREFIX}RATE_LIMIT_{name.upper()} must be at least 1")
+        if min(rates.caller_maximum, rates.partner_maximum) < self.limits.max_cost:
+            raise SettingsError(
+                f"{PREFIX}RATE_LIMIT_CALLER_MAXIMUM and RATE_LIMIT_PARTNER_MAXIMUM must be at "
+                f"least {PREFIX}MAX_COST: an operation allowed to cost that much must fit"
+            )
         if min(self.webhooks.timeout_seconds, self.webhooks.poll_seconds) <= 0:
             raise SettingsError(
                 f"{PREFIX}WEBHOOKS_TIMEOUT_SECONDS and WEBHOOKS_POLL_SECONDS must be above 0"

@@ -20,6 +20,7 @@ import orjson
 from graphql import GraphQLError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from api.admission import Admission, Throttled
 from api.authentication import Authenticator
 from api.graphql_view import graphql_request
 from auth.viewer import Viewer
@@ -49,6 +50,7 @@ class Closed(Exception):
 class GraphQLWebSocket:
     engine: Engine
     authenticator: Authenticator
+    admission: Admission
     max_message_bytes: int
 
     async def handle(self, websocket: WebSocket) -> None:
@@ -227,11 +229,16 @@ class _Session:
             if request is None:
                 raise RequestError([LocalizedError("request.not_graphql", "BAD_USER_INPUT")])
             prepared = engine.prepare(request)
+            # a subscription's cost is taken once, when it starts
+            await self.server.admission.admit(self.viewer, request, prepared)
         except RequestError as error:
             refused = engine.format_request_error(error, context)
             await self._send(
                 {"id": operation_id, "type": "error", "payload": refused.body["errors"]}
             )
+            return
+        except Throttled as throttled:
+            await self._fail(operation_id, throttled.error, context)
             return
         answers = await self._answers(prepared, request, context)
         if isinstance(answers, Outcome):

@@ -29,7 +29,7 @@ from typing import Any
 
 import jwt
 
-from bench.run import POSTGRES_SERVER, RESULTS, ROOT, SECRET, Server, _free_port
+from bench.run import POSTGRES_SERVER, RESULTS, ROOT, SECRET, UNTHROTTLED, Server, _free_port
 
 PROVIDER = "7d4e3c2b-1a0f-4e9d-8c7b-6a5f4e3d2c1b"
 RESELLER = "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"
@@ -158,6 +158,7 @@ async def run_backend(backend: str, calls: int, size: int) -> str:
         "PARTNERGRAPH_LOG_LEVEL": "WARNING",
         "PARTNERGRAPH_WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true",
         "PARTNERGRAPH_WEBHOOKS_POLL_SECONDS": "0.2",
+        **UNTHROTTLED,
     }
     _cli(environment, "migrate")
     _cli(

@@ -207,6 +207,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "L'operazione richiede {actual} campi di primo livello; il massimo è {maximum}.",
         "Operationen begär {actual} fält på toppnivå; högst {maximum} tillåts.",
     ),
+    "limits.cost": _m(
+        "The operation may cost {actual} points; the maximum is {maximum}. Ask for smaller pages.",
+        "A operação pode custar {actual} pontos; o máximo é {maximum}. Peça páginas mais pequenas.",
+        "A operação pode custar {actual} pontos; o máximo é {maximum}. Solicite páginas menores.",
+        "L'operazione può costare {actual} punti; il massimo è {maximum}. Richiedi pagine più piccole.",
+        "Operationen kan kosta {actual} poäng; högst {maximum} tillåts. Begär mindre sidor.",
+    ),
+    "limits.rate": _m(
+        "Too many requests: this operation costs {cost} points and {remaining} are left. Retry in {retry_after} s.",
+        "Demasiados pedidos: esta operação custa {cost} pontos e restam {remaining}. Tente de novo dentro de {retry_after} s.",
+        "Requisições demais: esta operação custa {cost} pontos e restam {remaining}. Tente novamente em {retry_after} s.",
+        "Troppe richieste: questa operazione costa {cost} punti e ne restano {remaining}. Riprova tra {retry_after} s.",
+        "För många förfrågningar: operationen kostar {cost} poäng och {remaining} återstår. Försök igen om {retry_after} s.",
+    ),
+    "limits.timeout": _m(
+        "The operation took longer than {seconds} s and was stopped; a change it had not finished was rolled back. Ask for less, or retry.",
+        "A operação demorou mais de {seconds} s e foi interrompida; uma alteração que não tinha terminado foi anulada. Peça menos ou tente de novo.",
+        "A operação levou mais de {seconds} s e foi interrompida; uma alteração não concluída foi desfeita. Solicite menos ou tente novamente.",
+        "L'operazione ha richiesto più di {seconds} s ed è stata interrotta; una modifica non completata è stata annullata. Chiedi meno dati o riprova.",
+        "Operationen tog längre tid än {seconds} s och avbröts; en ändring som inte hann slutföras rullades tillbaka. Begär mindre eller försök igen.",
+    ),
     "internal.error": _m(
         "Something went wrong on our side. Quote request id {request_id} when you contact support.",
         "Ocorreu um erro do nosso lado. Indique o identificador do pedido {request_id} ao contactar o suporte.",

@@ -98,6 +98,8 @@ def test_a_printed_demo_token_answers_the_viewer_query_over_http(
         f"{server}/graphql", "{ viewer { roles partner { name } } }", tokens["billing_admin"]
     )
     assert status == 200
+    assert body["extensions"]["cost"]["requested"] == 2
+    del body["extensions"]
     assert body == {
         "data": {
             "viewer": {"roles": ["billing_admin"], "partner": {"name": "Contoso Cloud Services"}}
@@ -186,6 +188,7 @@ def test_partner_add_and_token_work_from_thecli(server: str, environment: dict[s
     )
     token = cli(environment, "token", "--tenant-id", tenant, "--role", "global_admin").strip()
     status, body = post(f"{server}/graphql", "{ partner { name kind } }", token)
+    assert body.pop("extensions")["cost"]["requested"] == 1
     assert (status, body) == (
         200,
         {"data": {"partner": {"name": "Cli Partner", "kind": "DIRECT_BILL"}}},

@@ -18,6 +18,7 @@ from resolvers.models.billing import (
 from resolvers.models.customers import Customer
 from resolvers.models.events import AuditEvent, ChangeEvent, IdempotencyKey
 from resolvers.models.jobs import ScheduledRun
+from resolvers.models.limits import RateBucket
 from resolvers.models.partners import Cloud, Partner, User
 from resolvers.models.subscriptions import (
     BillingCycle,
@@ -81,6 +82,7 @@ __all__ = [
     "Payment",
     "PricingModel",
     "ProductFamily",
+    "RateBucket",
     "ScheduledRun",
     "Severity",
     "Sourcing",

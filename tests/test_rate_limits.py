@@ -1,0 +1,276 @@
+"""What an operation costs, the maximum it may cost, and the leaky buckets that limit each
+caller and each partner (in memory on SQLite, shared rows on PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+from graphql import parse
+
+from api.app import create_app
+from api.settings import Limits, RateLimits, Settings, SettingsError
+from auth.viewer import Role
+from resolvers.rate_limits import TAKE_POINTS, Bucket, MemoryBuckets, PostgresBuckets
+from schema.cost import Costs, operation_cost
+from schema.schema import schema
+from tests.conftest import Api, World
+from tests.databases import backend
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+CUSTOMERS = "query($first: Int) { customers(first: $first) { nodes { id companyName } } }"
+CREATE = """
+mutation($input: CreateCustomerInput!) {
+  createCustomer(input: $input) { customer { id } userErrors { code } }
+}"""
+
+
+def cost_of(document: str, variables: dict[str, Any] | None = None) -> int:
+    parsed = parse(document)
+    return operation_cost(schema._schema, parsed, parsed.definitions[0], variables)[0]
+
+
+def test_a_page_costs_its_connection_and_one_point_per_node_asked_for() -> None:
+    assert cost_of("{ customers(first: 10) { nodes { id companyName } } }") == 1 + 10
+    assert cost_of("{ customers(last: 7) { totalCount edges { cursor node { id } } } }") == (
+        1 + 7 * (1 + 1)
+    )
+
+
+def test_pages_within_pages_multiply() -> None:
+    document = """{ customers(first: 10) { nodes { id
+        subscriptions(first: 5) { nodes { id offerName } pageInfo { hasNextPage } } } } }"""
+    # the page, then per customer: itself, its page of subscriptions, their page info, 5 nodes
+    assert cost_of(document) == 1 + 10 * (1 + 1 + 1 + 5)
+
+
+def test_a_page_without_a_size_costs_its_default_size() -> None:
+    assert cost_of("{ customers { nodes { id } } }") == 1 + 50
+    assert cost_of("{ changes { nodes { entityId } } }") == 1 + 100
+
+
+def test_page_sizes_from_variables_are_read_and_remembered_per_value() -> None:
+    assert cost_of(CUSTOMERS, {"first": 20}) == 1 + 20
+    assert cost_of(CUSTOMERS, {}) == 1 + 50
+    assert cost_of(CUSTOMERS, {"first": "twenty"}) == 1 + 50  # refused later, as any bad value
+    costs = Costs(schema._schema)
+    parsed = parse(CUSTOMERS)
+    operation = parsed.definitions[0]
+    assert costs.of(CUSTOMERS, parsed, operation, {"first": 3}) == 4
+    assert costs.of(CUSTOMERS, parsed, operation, {"first": 90}) == 91
+    assert costs.of(CUSTOMERS, parsed, operation, {"first": 3}) == 4
+
+
+def test_a_page_asked_beyond_its_maximum_costs_the_maximum() -> None:
+    assert cost_of("{ customers(first: 100000) { nodes { id } } }") == 1 + 100
+
+
+def test_fragments_cost_what_their_fields_cost() -> None:
+    inline = "{ customers(first: 4) { nodes { id subscriptions(first: 2) { nodes { id } } } } }"
+    spread = """{ customers(first: 4) { ...Page } }
+    fragment Page on CustomerConnection { nodes { ...Customer } }
+    fragment Customer on Customer { id subscriptions(first: 2) { nodes { id } } }"""
+    assert cost_of(spread) == cost_of(inline) == 1 + 4 * (1 + 1 + 2)
+
+
+def test_a_mutation_costs_ten_points_more_than_what_it_selects() -> None:
+    assert cost_of(CREATE) == 10 + 1 + 1 + 1
+    assert cost_of("{ viewer { roles } }") == 1
+
+
+async def test_every_answer_tells_its_cost_and_what_is_left(api: Api, world: World) -> None:
+    token = world.admin("direct")
+    first = await api.gql(CUSTOMERS, {"first": 10}, token=token)
+    second = await api.gql(CUSTOMERS, {"first": 10}, token=token)
+    assert first["extensions"]["cost"]["requested"] == 11
+    throttle = first["extensions"]["cost"]["throttle"]
+    assert throttle["maximum"] == 20_000
+    assert throttle["restoreRate"] == 1_000
+    assert throttle["remaining"] == 20_000 - 11
+    # refilled between the two requests, never past the maximum
+    assert 20_000 - 22 <= second["extensions"]["cost"]["throttle"]["remaining"] <= 20_000 - 11
+
+
+def limited(settings: Settings, **rates: Any) -> Settings:
+    return replace(settings, limits=Limits(max_cost=60), rate_limits=RateLimits(**rates))
+
+
+@asynccontextmanager
+async def serving(app_settings: Settings) -> AsyncIterator[Api]:
+    """One API process of its own: its buckets, when in memory, are its own too."""
+    app = create_app(app_settings, manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield Api(client)
+
+
+async def post(
+    app_settings: Settings, query: str, variables: dict[str, Any], token: str
+) -> httpx.Response:
+    async with serving(app_settings) as api:
+        return await api.post(query, variables, token=token, headers={"accept": GRAPHQL_RESPONSE})
+
+
+async def test_an_operation_over_the_maximum_cost_is_refused_before_it_runs(
+    settings: Settings, world: World
+) -> None:
+    response = await post(limited(settings), CUSTOMERS, {"first": 80}, world.admin("direct"))
+    assert response.status_code == 400
+    body = response.json()
+    assert "data" not in body
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "cost": 81, "maximumCost": 60}
+    assert "81" in error["message"]
+
+
+async def test_a_caller_out_of_points_gets_429_with_the_seconds_to_wait(
+    settings: Settings, world: World
+) -> None:
+    app_settings = limited(settings, caller_maximum=100, caller_restore_rate=1)
+    token = world.admin("direct")
+    async with serving(app_settings) as api:
+        allowed = await api.post(CUSTOMERS, {"first": 59}, token=token)  # 60 points
+        refused = await api.post(CUSTOMERS, {"first": 59}, token=token)
+        other_caller = await api.post(CUSTOMERS, {"first": 59}, token=world.admin("other"))
+    assert allowed.status_code == 200
+    assert allowed.json()["extensions"]["cost"]["throttle"]["remaining"] == 40
+    assert refused.status_code == 429
+    # 40 points left, 60 needed, one point a second: 20 s (a little less, as it refills)
+    assert 19 <= int(refused.headers["retry-after"]) <= 20
+    body = refused.json()
+    assert "data" not in body
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["retryAfter"] == int(refused.headers["retry-after"])
+    assert body["extensions"]["cost"]["requested"] == 60
+    assert body["extensions"]["cost"]["throttle"]["maximum"] == 100
+    assert other_caller.status_code == 200  # another partner's caller has its own buckets
+
+
+async def test_the_callers_of_one_partner_share_its_bucket(
+    settings: Settings, world: World
+) -> None:
+    app_settings = limited(settings, partner_maximum=100, partner_restore_rate=1)
+    first = world.token("direct", Role.GLOBAL_ADMIN, sub="first-admin")
+    second = world.token("direct", Role.GLOBAL_ADMIN, sub="second-admin")
+    async with serving(app_settings) as api:
+        assert (await api.post(CUSTOMERS, {"first": 59}, token=first)).status_code == 200
+        refused = await api.post(CUSTOMERS, {"first": 59}, token=second)
+    assert refused.status_code == 429
+    assert refused.json()["extensions"]["cost"]["throttle"]["maximum"] == 100
+
+
+async def test_a_refused_request_takes_no_points(settings: Settings, world: World) -> None:
+    app_settings = limited(settings, caller_maximum=100, caller_restore_rate=1)
+    token = world.admin("direct")
+    async with serving(app_settings) as api:
+        assert (await api.post(CUSTOMERS, {"first": 59}, token=token)).status_code == 200
+        for _ in range(3):
+            assert (await api.post(CUSTOMERS, {"first": 59}, token=token)).status_code == 429
+        small = await api.post(CUSTOMERS, {"first": 29}, token=token)  # 30 of the 40 left
+    assert small.status_code == 200
+    assert small.json()["extensions"]["cost"]["throttle"]["remaining"] in {10, 11}
+
+
+async def test_buckets_refill_at_their_rate_up_to_their_maximum() -> None:
+    moment = [0.0]
+    buckets = MemoryBuckets(clock=lambda: moment[0])
+    bucket = Bucket("caller:t:s", maximum=100, restore_rate=10)
+    assert (await buckets.take([bucket], 100)).remaining == 0
+    refused = await buckets.take([bucket], 30)
+    assert not refused.allowed
+    assert refused.retry_after == pytest.approx(3.0)
+    moment[0] = 3.0
+    assert (await buckets.take([bucket], 30)).allowed
+    moment[0] = 1_000.0
+    assert (await buckets.take([bucket], 1)).remaining == 99  # full again, not fuller
+
+
+async def test_a_take_from_several_buckets_takes_from_all_or_none() -> None:
+    buckets = MemoryBuckets(clock=lambda: 0.0)
+    roomy, tight = Bucket("caller:a", 100, 1), Bucket("partner:1", 50, 5)
+    refused = await buckets.take([roomy, tight], 60)
+    assert not refused.allowed
+    assert refused.bucket == tight
+    assert refused.retry_after == pytest.approx(2.0)
+    taken = await buckets.take([roomy, tight], 50)
+    assert taken.allowed
+    assert (taken.bucket, taken.remaining) == (tight, 0)
+    assert (await buckets.take([roomy], 50)).remaining == 0  # the refusal took nothing
+
+
+postgres_only = pytest.mark.skipif(
+    backend() != "postgres", reason="buckets are shared through PostgreSQL"
+)
+
+
+@postgres_only
+async def test_api_processes_sharing_a_database_share_the_buckets(
+    settings: Settings, world: World
+) -> None:
+    app_settings = limited(settings, caller_maximum=100, caller_restore_rate=1)
+    token = world.admin("direct")
+    # two applications: nothing is shared between them but the database
+    assert (await post(app_settings, CUSTOMERS, {"first": 59}, token)).status_code == 200
+    assert (await post(app_settings, CUSTOMERS, {"first": 59}, token)).status_code == 429
+
+
+@postgres_only
+async def test_a_request_takes_from_its_buckets_in_one_statement(
+    api: Api, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
+        await api.data(CUSTOMERS, {"first": 5}, token=world.admin("direct"))
+    statements = [record.getMessage() for record in caplog.records]
+    assert sum(statement.startswith(TAKE_POINTS) for statement in statements) == 1
+
+
+@postgres_only
+async def test_concurrent_takes_never_spend_more_than_the_bucket_holds() -> None:
+    buckets = PostgresBuckets()
+    bucket = Bucket("caller:race", maximum=100, restore_rate=1)
+    partner = Bucket("partner:race", maximum=1_000, restore_rate=1)
+    takes = await asyncio.gather(*(buckets.take([partner, bucket], 10) for _ in range(25)))
+    # ten fit; the one point a second the bucket refills during the race is not enough for
+    # an eleventh
+    assert sum(take.allowed for take in takes) == 10
+    refused = [take for take in takes if not take.allowed]
+    assert all(take.bucket == bucket for take in refused)
+    assert all(0 < take.retry_after <= 10 for take in refused)
+
+
+def test_bucket_settings_are_read_and_checked() -> None:
+    settings = Settings.from_environment(
+        {
+            "PARTNERGRAPH_MAX_COST": "500",
+            "PARTNERGRAPH_RATE_LIMIT_CALLER_MAXIMUM": "1000",
+            "PARTNERGRAPH_RATE_LIMIT_CALLER_RESTORE_RATE": "50",
+            "PARTNERGRAPH_TIMEOUT_SECONDS": "2.5",
+        }
+    )
+    assert settings.limits.max_cost == 500
+    assert settings.limits.timeout_seconds == 2.5
+    assert (settings.rate_limits.caller_maximum, settings.rate_limits.caller_restore_rate) == (
+        1000,
+        50,
+    )
+    assert not Settings.from_environment({"PARTNERGRAPH_RATE_LIMITS": "false"}).rate_limits.enabled
+    with pytest.raises(SettingsError, match="MAX_COST"):
+        Settings.from_environment(
+            {"PARTNERGRAPH_MAX_COST": "5000", "PARTNERGRAPH_RATE_LIMIT_CALLER_MAXIMUM": "1000"}
+        )
+    with pytest.raises(SettingsError, match="RESTORE_RATE"):
+        Settings.from_environment({"PARTNERGRAPH_RATE_LIMIT_PARTNER_RESTORE_RATE": "0"})
+
+
+async def test_without_rate_limits_the_cost_is_still_told(settings: Settings, world: World) -> None:
+    app_settings = replace(settings, rate_limits=RateLimits(enabled=False))
+    response = await post(app_settings, CUSTOMERS, {"first": 5}, world.admin("direct"))
+    assert response.json()["extensions"]["cost"] == {"requested": 6, "throttle": None}
