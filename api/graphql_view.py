@@ -208,8 +208,19 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _respond(outcome: Outcome, media_type: str) -> Response:
+    if _unavailable(outcome.body):
+        return _json(outcome.body, 503, media_type, {"Retry-After": "1"})
     status = 200 if outcome.executed or media_type == JSON else 400
     return _json(outcome.body, status, media_type)
+
+
+def _unavailable(body: dict[str, Any]) -> bool:
+    """Nothing answered because the database went away: the whole request is to be retried."""
+    errors = body.get("errors")
+    if not errors or all(error["extensions"].get("code") != "UNAVAILABLE" for error in errors):
+        return False
+    data = body.get("data")
+    return data is None or all(value is None for value in data.values())
 
 
 def _json(

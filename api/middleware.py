@@ -1,5 +1,6 @@
 """The outermost layer: a request id and a trace id for every request, header limits, an
-access log, and a masked JSON 500 if anything below fails unexpectedly."""
+access log, a 503 to retry when the database went away, and a masked JSON 500 if anything
+below fails unexpectedly."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.logs import REQUEST_ID, TRACE_ID, trace_id_of
+from resolvers.errors import connection_lost
 from schema.messages import negotiate, translate
 
 access_log = logging.getLogger("partnergraph.access")
 error_log = logging.getLogger("partnergraph.errors")
 
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+RETRY_SOON = ((b"retry-after", b"1"),)
 
 
 class RequestContext:
@@ -60,7 +63,24 @@ class RequestContext:
                 )
             else:
                 await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as error:
+            if connection_lost(error):
+                # before or after the operation (the token's directory entry, the rate limit)
+                error_log.warning(
+                    "the database went away: %s",
+                    error,
+                    extra={"request_id": request_id, "trace_id": trace_id},
+                )
+                if status["code"] == 0:
+                    await _send_json(
+                        send_with_id,
+                        503,
+                        translate("database.unavailable", language),
+                        "UNAVAILABLE",
+                        headers=RETRY_SOON,
+                        requestId=request_id,
+                    )
+                return
             error_log.exception(
                 "unhandled error", extra={"request_id": request_id, "trace_id": trace_id}
             )
@@ -89,7 +109,14 @@ class RequestContext:
             TRACE_ID.reset(trace_token)
 
 
-async def _send_json(send: Send, status: int, message: str, code: str, **extensions: str) -> None:
+async def _send_json(
+    send: Send,
+    status: int,
+    message: str,
+    code: str,
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+    **extensions: str,
+) -> None:
     body = orjson.dumps(
         {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
     )
@@ -100,6 +127,7 @@ async def _send_json(send: Send, status: int, message: str, code: str, **extensi
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                *headers,
             ],
         }
     )

@@ -9,6 +9,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    CrashShutdownError,
+    InterfaceError,
+    InternalClientError,
+    PostgresConnectionError,
+)
+
+# The database went away (killed connection, restart, network): the statement's transaction
+# is rolled back by the server, so the request can be retried as it was.
+CONNECTION_LOST = (
+    ConnectionError,  # refused, reset
+    PostgresConnectionError,  # closed in the middle of an operation, and the other class 08
+    AdminShutdownError,  # terminated, or the server shutting down
+    CrashShutdownError,
+    CannotConnectNowError,  # starting up
+    # the client's view of a connection closed under it ("connection is closed", "cannot
+    # switch to state …"); no statement that failed this way has committed anything
+    InterfaceError,
+    InternalClientError,
+)
+
 
 class DomainError(Exception):
     code: ClassVar[str] = "BAD_USER_INPUT"
@@ -66,3 +89,14 @@ class CustomerNotNotified(DomainError):
 
 class VehicleNotEligible(DomainError):
     code = "ESCALATION_VEHICLE_NOT_ELIGIBLE"
+
+
+def connection_lost(error: BaseException | None) -> bool:
+    """Whether `error`, or an error it was raised from, is the database going away."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, CONNECTION_LOST):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False

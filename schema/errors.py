@@ -16,7 +16,7 @@ import strawberry
 from graphql import GraphQLError
 
 from auth.permissions import Capability
-from resolvers.errors import DomainError, InvalidInput
+from resolvers.errors import DomainError, InvalidInput, connection_lost
 from schema import guards
 from schema.messages import translate
 
@@ -40,6 +40,7 @@ class ErrorCode(Enum):
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     RATE_LIMITED = "RATE_LIMITED"
     TIMEOUT = "TIMEOUT"
+    UNAVAILABLE = "UNAVAILABLE"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
@@ -136,6 +137,15 @@ def format_error(error: GraphQLError, language: str, request_id: str) -> dict[st
     elif isinstance(original, GraphQLError):
         message = error.message
         extensions.setdefault("code", "BAD_USER_INPUT")
+    elif connection_lost(original):
+        logger.warning(
+            "the database went away at %s: %s",
+            error.path,
+            original,
+            extra={"request_id": request_id},
+        )
+        message = translate("database.unavailable", language)
+        extensions = {"code": "UNAVAILABLE", "requestId": request_id}
     else:
         logger.error(
             "unexpected error at %s",

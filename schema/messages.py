@@ -228,6 +228,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "L'operazione ha richiesto più di {seconds} s ed è stata interrotta; una modifica non completata è stata annullata. Chiedi meno dati o riprova.",
         "Operationen tog längre tid än {seconds} s och avbröts; en ändring som inte hann slutföras rullades tillbaka. Begär mindre eller försök igen.",
     ),
+    "database.unavailable": _m(
+        "The database could not be reached while answering; nothing was half-written. Retry in a moment.",
+        "Não foi possível contactar a base de dados durante a resposta; nada ficou escrito a meio. Tente de novo dentro de momentos.",
+        "Não foi possível acessar o banco de dados durante a resposta; nada ficou gravado pela metade. Tente novamente em instantes.",
+        "Non è stato possibile raggiungere il database durante la risposta; nulla è stato scritto a metà. Riprova tra un momento.",
+        "Databasen kunde inte nås under svaret; inget skrevs till hälften. Försök igen om en stund.",
+    ),
     "internal.error": _m(
         "Something went wrong on our side. Quote request id {request_id} when you contact support.",
         "Ocorreu um erro do nosso lado. Indique o identificador do pedido {request_id} ao contactar o suporte.",
