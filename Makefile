@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint test-sqlite test-postgres schema bench bench-integrations clean
+.PHONY: setup run test lint test-sqlite test-postgres schema bench bench-integrations bench-load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ bench: $(STAMP)
 # Bulk sync, change feed and webhook throughput: bench/results/integrations-*.md
 bench-integrations: $(STAMP)
 	$(BIN)/python -m bench.integrations $(BENCH_ARGS)
+
+# 5 minutes of mixed reads and writes at 80 % of measured capacity: bench/results/load-postgres.md
+bench-load: $(STAMP)
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/partnergraph export-schema > schema.graphql

@@ -53,7 +53,7 @@ def request_bytes(host: str, path: str, body: bytes, headers: dict[str, str]) ->
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ", 2)[1])
@@ -86,7 +86,7 @@ async def drive(
             while time.perf_counter() < deadline:
                 sent = time.perf_counter()
                 writer.write(request_bytes(host, path, bodies(next(counter)), headers))
-                status, body = await _read_response(reader)
+                status, body = await read_response(reader)
                 measurement.latencies.append(time.perf_counter() - sent)
                 measurement.requests += 1
                 if status != 200 or b'"errors"' in body:

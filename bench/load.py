@@ -1,0 +1,234 @@
+"""`make bench-load`: a mixed read/write load at 80 % of measured capacity, for 5 minutes.
+
+1. Capacity: the mix on 16 keep-alive connections, as fast as the server answers.
+2. Load: the same mix, paced at a fixed share of that rate (an open loop: each request has
+   its moment, and its latency counts from that moment, so a stalled server can't hide its
+   queue by sending less). Each minute: requests, p50/p99 latency, server RSS, answers by
+   status.
+3. Afterwards, the writes are counted in the database: every create the server confirmed
+   must be there exactly once (zero lost writes).
+
+The report is `bench/results/load-<backend>.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import asyncpg
+import orjson
+
+from bench.dataset import PROVIDER_TENANT, prepare
+from bench.driver import Measurement, drive, read_response, request_bytes
+from bench.queries import queries
+from bench.run import (
+    RESULTS,
+    SECRET,
+    UNTHROTTLED,
+    Server,
+    _database_url,
+    _ensure_bench_user,
+    _free_port,
+    _token,
+)
+
+CONNECTIONS = 16  # of the capacity measurement, as `make bench`
+# Of every 10 requests: 4 customer details, 2 customer pages, 1 ERP pull, 3 creates.
+MIX = ("customer_detail",) * 4 + ("customer_page",) * 2 + ("erp_pull", *("create_customer",) * 3)
+
+
+@dataclass
+class Minute:
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    failed: int = 0  # a 200 with errors
+    rss: float = 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0.0
+
+
+def mixed_body(customers: int, run: str) -> Callable[[int], bytes]:
+    """Request `number` of the mix; a create names its customer `Load <run> <number>`."""
+    operations = {query.name: query for query in queries(customers)}
+
+    def body(number: int) -> bytes:
+        name = MIX[number % len(MIX)]
+        sent = operations[name].body(number)
+        if name != "create_customer":
+            return sent
+        payload = orjson.loads(sent)
+        payload["variables"]["input"]["companyName"] = created_name(run, number)
+        payload["variables"]["input"]["idempotencyKey"] = f"load-{run}-{number}"
+        return orjson.dumps(payload)
+
+    return body
+
+
+def created_name(run: str, number: int) -> str:
+    return f"Load {run} {number}"
+
+
+async def paced(
+    server: Server,
+    body: Callable[[int], bytes],
+    headers: dict[str, str],
+    rate: float,
+    minutes: int,
+    connections: int = 64,
+) -> tuple[list[Minute], set[int]]:
+    """The mix sent at `rate` a second for `minutes`; the numbers of the confirmed writes."""
+    samples = [Minute() for _ in range(minutes)]
+    confirmed: set[int] = set()
+    started = time.perf_counter()
+    total = int(rate * minutes * 60)
+    counter = iter(range(total))
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        try:
+            for number in counter:
+                moment = started + number / rate
+                await asyncio.sleep(max(0.0, moment - time.perf_counter()))
+                writer.write(request_bytes("127.0.0.1", "/graphql", body(number), headers))
+                status, answer = await read_response(reader)
+                minute = samples[min(minutes - 1, int((moment - started) // 60))]
+                minute.latencies.append(time.perf_counter() - moment)
+                minute.statuses[status] += 1
+                if status == 200 and b'"errors"' not in answer:
+                    if b"createCustomer" in answer:
+                        confirmed.add(number)
+                else:
+                    minute.failed += status == 200
+        finally:
+            writer.close()
+
+    async def memory() -> None:
+        for minute in samples:
+            await asyncio.sleep(60)
+            minute.rss = server.rss()
+
+    watcher = asyncio.create_task(memory())
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    await watcher
+    return samples, confirmed
+
+
+async def stored(database_url: str, run: str) -> Counter[str]:
+    """The company names of this run's creates, with how many rows each has."""
+    connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://"))
+    try:
+        records = await connection.fetch(
+            "SELECT company_name, COUNT(*) FROM customers WHERE company_name LIKE $1 "
+            "GROUP BY company_name",
+            f"Load {run} %",
+        )
+    finally:
+        await connection.close()
+    return Counter({record[0]: record[1] for record in records})
+
+
+def report(
+    capacity: Measurement,
+    rate: float,
+    samples: list[Minute],
+    confirmed: int,
+    rows: Counter[str],
+    args: argparse.Namespace,
+) -> str:
+    duplicated = sum(count - 1 for count in rows.values() if count > 1)
+    errors = sum(
+        sample.statuses[status] for sample in samples for status in sample.statuses if status >= 500
+    )
+    lines = [
+        f"## Mixed load, PostgreSQL — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Mix of every 10 requests: {', '.join(f'{MIX.count(name)} {name}' for name in dict.fromkeys(MIX))}.",
+        f"Capacity: {capacity.per_second:,.0f} req/s ({CONNECTIONS} connections, "
+        f"{args.capacity_seconds:g} s, {capacity.failures} failed).",
+        f"Load: {rate:,.0f} req/s ({args.share:.0%} of capacity) for {len(samples)} minutes, "
+        "paced, latency counted from each request's moment.",
+        "",
+        "| minute | requests | p50 ms | p99 ms | RSS MB | statuses | 200 with errors |",
+        "|---|---|---|---|---|---|---|",
+        *(
+            f"| {number} | {len(sample.latencies):,} | {sample.percentile(0.5):.1f} "
+            f"| {sample.percentile(0.99):.1f} | {sample.rss:.1f} "
+            f"| {', '.join(f'{status}: {count:,}' for status, count in sorted(sample.statuses.items()))} "
+            f"| {sample.failed} |"
+            for number, sample in enumerate(samples, 1)
+        ),
+        "",
+        f"5xx answers: {errors}. Creates confirmed: {confirmed:,}; rows of this run's creates "
+        f"in the database: {sum(rows.values()):,} ({len(rows):,} names, {duplicated} duplicated); "
+        f"lost writes: {confirmed - len(rows):,}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> str:
+    database_url = _database_url("postgres", "small")
+    data = asyncio.run(prepare(database_url, "small"))
+    asyncio.run(_ensure_bench_user(database_url))
+    run_id = f"{int(time.time())}"
+    environment = {
+        "PARTNERGRAPH_DATABASE_URL": database_url,
+        "PARTNERGRAPH_JWT_SECRET": SECRET,
+        "PARTNERGRAPH_LOG_LEVEL": "WARNING",
+        **UNTHROTTLED,
+    }
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {_token(PROVIDER_TENANT)}",
+    }
+    port = _free_port()
+    server = Server(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        environment,
+        port,
+        RESULTS / "load-postgres.log",
+    )
+    try:
+        capacity = asyncio.run(
+            drive("127.0.0.1", port, "/graphql", mixed_body(data.customers, f"{run_id}-capacity"),
+                  headers, connections=CONNECTIONS, duration=args.capacity_seconds)
+        )  # fmt: skip
+        rate = capacity.per_second * args.share
+        load = mixed_body(data.customers, run_id)
+        samples, confirmed = asyncio.run(paced(server, load, headers, rate, args.minutes))
+    finally:
+        server.stop()
+    rows = asyncio.run(stored(database_url, run_id))
+    missing = sorted(set(rows) ^ {created_name(run_id, number) for number in confirmed})
+    text = report(capacity, rate, samples, len(confirmed), rows, args)
+    if missing:
+        text += f"\nConfirmed but missing, or stored but not confirmed: {missing[:10]}\n"
+    return text
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--minutes", type=int, default=5)
+    parser.add_argument("--share", type=float, default=0.8, help="of the measured capacity")
+    parser.add_argument("--capacity-seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    if (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {1})  # the driver on core 1, the server on core 0
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    text = run(args)
+    (RESULTS / "load-postgres.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
