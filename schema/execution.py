@@ -162,7 +162,7 @@ class Engine:
             max_errors=MAX_VALIDATION_ERRORS,
             hide_suggestions=not self.suggestions,
         )
-        return errors or document
+        return _merged(errors) or document
 
     async def execute(
         self, prepared: Prepared, request: GraphQLRequest, context: Context
@@ -240,3 +240,23 @@ class Engine:
     def format_request_error(self, error: RequestError, context: Context) -> Outcome:
         errors = [format_error(item, context.language, context.request_id) for item in error.errors]
         return Outcome({"errors": errors}, executed=False)
+
+
+def _merged(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """The same complaint made at several places is one error with all their locations (ten
+    unknown `@aa` directives are one "Unknown directive" error, not ten)."""
+    by_message: dict[str, list[GraphQLError]] = {}
+    for error in errors:
+        by_message.setdefault(error.message, []).append(error)
+    merged: list[GraphQLError] = []
+    for first, *others in by_message.values():
+        if not others:
+            merged.append(first)
+            continue
+        nodes = [node for error in (first, *others) for node in error.nodes or ()]
+        if isinstance(first, LocalizedError):
+            code = (first.extensions or {})["code"]
+            merged.append(LocalizedError(first.key, code, nodes=nodes, **first.params))
+        else:
+            merged.append(GraphQLError(first.message, nodes, extensions=first.extensions))
+    return merged

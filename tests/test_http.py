@@ -488,6 +488,18 @@ async def test_more_directives_than_allowed_is_query_too_complex(
     assert "data" not in response.json()
 
 
+async def test_the_same_complaint_at_many_places_is_one_error_with_every_location(
+    api: Api, world: World
+) -> None:
+    response = await api.post("{ __typename" + " @aa" * 10 + " }", token=world.admin("direct"))
+    (error,) = response.json()["errors"]
+    assert error["message"].endswith("Unknown directive '@aa'.")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert [location["column"] for location in error["locations"]] == [
+        14 + 4 * number for number in range(10)
+    ]
+
+
 async def test_a_document_of_more_than_max_tokens_is_query_too_complex(
     api: Api, world: World, settings: Any
 ) -> None:
