@@ -2,8 +2,9 @@
 (root fields, `node`/`nodes` for every Node type, mutation inputs) is sent another tenant's
 real id; the answer is null, empty or NOT_FOUND, as for an id that names nothing, holds
 nothing of the other tenant, and changes nothing, while the owners' same calls find their
-objects. New fields, types and mutations are covered as they come; one that can't be fails
-until it is listed below, with its reason."""
+objects; and no root field without an id shows what another tenant keeps to itself. New
+fields, types and mutations are covered as they come; one that can't be fails until it is
+listed below, with its reason."""
 
 from __future__ import annotations
 
@@ -30,16 +31,14 @@ from graphql import (
 from tortoise.models import Model
 
 from api.settings import Settings, Webhooks
-from auth.viewer import Role
 from resolvers import models
 from resolvers.pagination import MAX_KEY
-from resolvers.webhook_delivery import DeliveryPolicy, fan_out
-from schema.nodes import from_global_id, to_global_id
+from schema.nodes import to_global_id
 from schema.schema import schema
 from tests.conftest import TEST_SECRET, Api, World
+from tests.tenant_objects import NODE_TYPES, own_objects
 
 SCHEMA = schema._schema
-NODE_TYPES = sorted(t.name for t in SCHEMA.get_possible_types(SCHEMA.type_map["Node"]))
 SCALARS = {"String": "x", "Int": 1, "Boolean": True, "Decimal": "1", "Date": "2030-01-01"}
 
 # -- the explicit exceptions, each with its reason ------------------------------------------------
@@ -208,72 +207,7 @@ def least_arguments(slot: IdSlot, target: str, own: dict[str, str]) -> dict[str,
     return fields(slot.definition.args, slot.field, slot.path)
 
 
-# -- one object of every Node type for every partner ---------------------------------------------
-
-MADE = "{ __typename id } userErrors { code field }"
-OWN = f"""mutation Own($customer: ID!, $offer: String!, $line: String!, $title: String!,
-                       $url: String!) {{
-  createSubscription(input: {{customerId: $customer, offerId: "CFQ7TTC0LH18:0001", quantity: 1,
-      offerName: $offer, productFamily: AZURE, unitPrice: {{amount: "6", currency: "EUR"}},
-      billingCycle: MONTHLY, termDuration: "P1Y"}}) {{ subscription {MADE} }}
-  issueInvoice(input: {{customerId: $customer, currency: "EUR", dueDate: "2030-01-01",
-      lines: [{{description: $line, quantity: "1", unitPrice: "100"}}]}}) {{ invoice {MADE} }}
-  openTicket(input: {{customerId: $customer, category: BILLING, severity: C, title: $title,
-      description: $title}}) {{ ticket {MADE} }}
-  createWebhookEndpoint(input: {{url: $url, events: []}}) {{ webhookEndpoint {MADE} }}
-}}"""
-FOLLOW_UP = f"""mutation FollowUp($invoice: ID!, $ticket: ID!, $user: ID!, $reference: String!,
-    $reason: String!, $comment: String!, $vehicle: SupportVehicle!, $summary: String!) {{
-  recordPayment(input: {{invoiceId: $invoice, amount: {{amount: "10", currency: "EUR"}},
-      reference: $reference}}) {{ payment {MADE} }}
-  openBillingDispute(input: {{invoiceId: $invoice, reason: $reason}}) {{ dispute {MADE} }}
-  commentOnTicket(input: {{id: $ticket, body: $comment}}) {{ event {MADE} }}
-  triageTicket(input: {{id: $ticket, diagnosis: "x", withinBaseline: true}}) {{ ticket {MADE} }}
-  assignTicket(input: {{id: $ticket, assigneeId: $user}}) {{ ticket {MADE} }}
-  escalateTicket(input: {{ticketId: $ticket, vehicle: $vehicle, summary: $summary}}) {{
-    escalation {MADE} }}
-}}"""
-
-
-async def _made(api: Api, token: str, mutation: str, variables: dict[str, Any]) -> dict[str, str]:
-    """Run mutations that must succeed; the ids of what they made, by type."""
-    made = {}
-    for name, payload in (await api.data(mutation, variables, token=token)).items():
-        assert payload.pop("userErrors") == [], (name, payload)
-        made |= {value["__typename"]: value["id"] for value in payload.values() if value}
-    return made
-
-
-async def own_objects(api: Api, world: World, partner: str) -> tuple[dict, dict]:
-    """One object of every Node type for the partner, made by its own users: their ids, and
-    a value only each of them holds, by type."""
-    secrets = {name: f"{name}-of-{partner}-secret" for name in NODE_TYPES}
-    secrets["Partner"] = world.partners[partner].name
-    customer = await world.add_customer(partner, secrets["Customer"])  # in PT: billed in EUR
-    ids = {"Partner": world.partner_id(partner), "Customer": to_global_id("Customer", customer.id)}
-    user = world.token(partner, Role.HELPDESK_AGENT, sub=secrets["User"], name=secrets["User"])
-    ids["User"] = (await api.data("{ viewer { userId } }", token=user))["viewer"]["userId"]
-    token = world.admin(partner)
-    ids |= await _made(api, token, OWN, {
-        "customer": ids["Customer"], "offer": secrets["Subscription"],
-        "line": secrets["Invoice"], "title": secrets["Ticket"],
-        "url": f"http://127.0.0.1:9/{secrets['WebhookEndpoint']}",
-    })  # fmt: skip
-    reseller = world.partners[partner].provider_id is not None
-    ids |= await _made(api, token, FOLLOW_UP, {
-        "invoice": ids["Invoice"], "ticket": ids["Ticket"], "user": ids["User"],
-        "reference": secrets["Payment"], "reason": secrets["BillingDispute"],
-        "comment": secrets["TicketEvent"], "summary": secrets["Escalation"],
-        "vehicle": "INDIRECT_PROVIDER" if reseller else "COMMERCIAL_SUPPORT",
-    })  # fmt: skip
-    await fan_out(DeliveryPolicy())  # the endpoint's deliveries: of the events it may see
-    endpoint = from_global_id(ids["WebhookEndpoint"])[1]
-    delivery = await models.WebhookDelivery.filter(endpoint_id=endpoint).first()
-    ids["WebhookDelivery"] = secrets["WebhookDelivery"] = to_global_id(
-        "WebhookDelivery", delivery.id
-    )
-    assert set(ids) == set(NODE_TYPES), "make one of the new type here"
-    return ids, secrets
+# -- the world: one object of every Node type for every partner (tests/tenant_objects.py) --------
 
 
 @dataclass
