@@ -148,6 +148,13 @@ def _events(names: Sequence[str]) -> list[str]:
     return sorted(set(names))
 
 
+def _organization_owner(row: WebhookEndpoint | WebhookDelivery) -> tuple[int, int | None]:
+    """Who may see the records and change events of an endpoint or a delivery: the
+    organization that owns the endpoint alone (an indirect provider never sees its resellers'
+    endpoints, as it never sees their users)."""
+    return (row.reseller_id or row.partner_id, row.reseller_id)
+
+
 async def _changed(
     actor: Actor,
     row: WebhookEndpoint,
@@ -160,7 +167,7 @@ async def _changed(
         action=action,
         row=row,
         fields=ENDPOINT_AUDITED,
-        owner=(row.partner_id, row.reseller_id),
+        owner=_organization_owner(row),
         before=before,
         operation=operation,
     )
@@ -391,7 +398,7 @@ async def redeliver(
             action="webhook_delivery.redelivered",
             row=row,
             fields=("status", "attempts", "version"),
-            owner=(row.partner_id, row.reseller_id),
+            owner=_organization_owner(row),
             before=before,
         )
     return row
