@@ -30,7 +30,7 @@ from graphql import (
 )
 from tortoise.models import Model
 
-from api.settings import Settings, Webhooks
+from api.settings import RateLimits, Settings, Webhooks
 from resolvers import models
 from resolvers.pagination import MAX_KEY
 from schema.nodes import to_global_id
@@ -237,9 +237,15 @@ class Matrix:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """Webhook endpoints on loopback: nothing is ever delivered to them here."""
+    """Webhook endpoints on loopback: nothing is ever delivered to them here. No rate limits:
+    answers are compared whole, and a bucket's level moves between two of them."""
     allowed = Webhooks(allow_private_targets=True)
-    return Settings(database_url=database_url, jwt_secret=TEST_SECRET, webhooks=allowed)
+    return Settings(
+        database_url=database_url,
+        jwt_secret=TEST_SECRET,
+        webhooks=allowed,
+        rate_limits=RateLimits(enabled=False),
+    )
 
 
 @pytest_asyncio.fixture
