@@ -140,6 +140,7 @@ PLAUSIBLE_TEXT: dict[str, st.SearchStrategy[str]] = {
     "closes": st.sampled_from(["17:00", "18:00"]),
     "idempotencyKey": st.sampled_from(["k1", "k2"]) | st.uuids().map(str),
     "search": st.sampled_from(["Alpha", "Lda", "a"]),
+    "after": CURSORS,
     "amount": PRICES,
     "unitPrice": PRICES,
     "unitCost": PRICES,
@@ -198,50 +199,90 @@ def node_of(name: str, context: str) -> str | None:
     return None
 
 
+BACKWARDS = {"last", "before"}
+ADDED = graphql.StringValueNode(value="")  # an input field `plausible` adds, until it has a value
 Known = dict[str, list[str]]  # global ids by node type, of the rows a partner sees
 
 
+def knows(name: str, context: str, type_: graphql.GraphQLInputType) -> bool:
+    """Whether `plausible` has a value for an argument or input field of this name and type."""
+    named = graphql.get_nullable_type(type_)
+    if not isinstance(named, graphql.GraphQLScalarType):
+        return False
+    if named.name == "ID":
+        return node_of(name, context) is not None
+    return name in (PLAUSIBLE_NUMBERS if named.name == "Int" else PLAUSIBLE_TEXT)
+
+
 def plausible(draw: st.DrawFn, document: str, known: Known) -> str:
-    """`document` with each scalar argument and input field that has a known name given a
-    plausible value of its type (lists and enums are kept as generated): an id is mostly one
-    of a row the caller sees."""
+    """`document` as a client would more likely write it: `last` and `before` left out (all
+    arguments are generated, and `first`, `last`, `after` and `before` together are refused
+    before anything runs), other optional arguments and input fields left out when null and
+    else one time in four, optional input fields it knows added one time in two, and each
+    argument and input field it knows given a plausible value of its type (lists and enums
+    are kept as generated): an id is mostly one of a row the caller sees."""
     type_info = graphql.TypeInfo(SCHEMA)
 
+    def left_out(required: bool, value: graphql.ValueNode) -> bool:
+        if required:
+            return False
+        return isinstance(value, graphql.NullValueNode) or draw(st.integers(0, 3)) == 0
+
     def value_for(name: str, context: str, value: graphql.ValueNode) -> graphql.ValueNode:
-        input_type = type_info.get_input_type()
-        named = graphql.get_nullable_type(input_type)
-        if not isinstance(named, graphql.GraphQLScalarType) or isinstance(
-            value, graphql.ListValueNode | graphql.ObjectValueNode | graphql.VariableNode
+        type_ = type_info.get_input_type()
+        if (
+            type_ is None
+            or isinstance(value, graphql.VariableNode)
+            or not knows(name, context, type_)
         ):
             return value
-        node = node_of(name, context) if named.name == "ID" else None
-        if node is not None:
+        named = graphql.get_named_type(type_)
+        if named.name == "ID":
+            node = node_of(name, context)
             ids = st.builds(to_global_id, st.just(node), st.integers(1, 8))
-            if known.get(node):
-                ids = st.sampled_from(known[node]) | st.sampled_from(known[node]) | ids
+            if known.get(node):  # type: ignore[arg-type]
+                ids = st.sampled_from(known[node]) | st.sampled_from(known[node]) | ids  # type: ignore[index]
             return nodes.String(draw(ids))
-        if named.name == "Int" and name in PLAUSIBLE_NUMBERS:
+        if named.name == "Int":
             number = draw(PLAUSIBLE_NUMBERS[name])
             if number is None:
-                return value if graphql.is_non_null_type(input_type) else nodes.Null
+                return value if graphql.is_non_null_type(type_) else nodes.Null
             return nodes.Int(number)
-        if named.name != "Int" and name in PLAUSIBLE_TEXT:
-            return nodes.String(draw(PLAUSIBLE_TEXT[name]))
-        return value
+        return nodes.String(draw(PLAUSIBLE_TEXT[name]))
 
     class Plausible(graphql.Visitor):
-        def enter_argument(self, node: graphql.ArgumentNode, *_: Any) -> graphql.ArgumentNode:
+        def enter_argument(self, node: graphql.ArgumentNode, *_: Any) -> Any:
+            argument = type_info.get_argument()
+            required = argument is not None and graphql.is_required_argument(argument)
+            if node.name.value in BACKWARDS or left_out(required, node.value):
+                return graphql.REMOVE
             field_def = type_info.get_field_def()
             context = field_def.ast_node.name.value if field_def and field_def.ast_node else ""
-            value = value_for(node.name.value, context, node.value)
-            return graphql.ArgumentNode(name=node.name, value=value)
+            return graphql.ArgumentNode(
+                name=node.name, value=value_for(node.name.value, context, node.value)
+            )
 
-        def enter_object_field(
-            self, node: graphql.ObjectFieldNode, *_: Any
-        ) -> graphql.ObjectFieldNode:
-            parent = type_info.get_parent_input_type()
-            context = graphql.get_named_type(parent).name if parent else ""
-            value = value_for(node.name.value, context, node.value)
+        def enter_object_value(self, node: graphql.ObjectValueNode, *_: Any) -> Any:
+            input_object = graphql.get_named_type(type_info.get_input_type())
+            if not isinstance(input_object, graphql.GraphQLInputObjectType):
+                return None
+            present = {field.name.value for field in node.fields}
+            added = [
+                graphql.ObjectFieldNode(name=graphql.NameNode(value=name), value=ADDED)
+                for name, field in input_object.fields.items()
+                if name not in present
+                and knows(name, input_object.name, field.type)
+                and draw(st.booleans())
+            ]  # each gets its value as an input field, next
+            return graphql.ObjectValueNode(fields=(*node.fields, *added)) if added else None
+
+        def enter_object_field(self, node: graphql.ObjectFieldNode, *_: Any) -> Any:
+            parent = graphql.get_named_type(type_info.get_parent_input_type())
+            assert isinstance(parent, graphql.GraphQLInputObjectType)
+            required = graphql.is_required_input_field(parent.fields[node.name.value])
+            if node.value is not ADDED and left_out(required, node.value):
+                return graphql.REMOVE
+            value = value_for(node.name.value, parent.name, node.value)
             return graphql.ObjectFieldNode(name=node.name, value=value)
 
     visitor = graphql.TypeInfoVisitor(type_info, Plausible())

@@ -384,7 +384,7 @@ def root_fields(document: str) -> list[str]:
 
 @pytest.mark.parametrize("root_field", ROOT_FIELDS)
 @pytest.mark.parametrize("role", ROLES)
-@examples(5)
+@examples(8)
 @given(data=st.data(), partner=PARTNERS, subject=SUBJECTS)
 async def test_generated_operations_on_every_root_field_never_fail_the_server(
     fuzzer: Fuzzer, role: str, root_field: str, data: st.DataObject, partner: str, subject: str
@@ -395,7 +395,7 @@ async def test_generated_operations_on_every_root_field_never_fail_the_server(
 
 @pytest.mark.parametrize("root_field", ROOT_FIELDS)
 @pytest.mark.parametrize("role", ROLES)
-@examples(4)
+@examples(5)
 @given(data=st.data(), partner=PARTNERS, subject=SUBJECTS)
 async def test_generated_operations_with_right_or_wrong_variables_never_fail_the_server(
     fuzzer: Fuzzer, role: str, root_field: str, data: st.DataObject, partner: str, subject: str
