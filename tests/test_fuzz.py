@@ -49,7 +49,7 @@ from hypothesis import (
 )
 
 import api.app
-from api.settings import Settings
+from api.settings import RateLimits, Settings
 from auth.viewer import Role
 from resolvers.models import AuditEvent
 from resolvers.webhook_targets import TargetPolicy
@@ -327,7 +327,11 @@ async def fuzzer(
     module, with the ids each partner sees. Webhook URLs of generated mutations are checked
     with `public_address` instead of DNS."""
     await empty_tables()
-    settings = Settings(database_url=database_url, jwt_secret=TEST_SECRET)
+    # thousands of requests of one token: no bucket is to refuse them before they reach
+    # what they fuzz (the limits have tests of their own)
+    settings = Settings(
+        database_url=database_url, jwt_secret=TEST_SECRET, rate_limits=RateLimits(enabled=False)
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(api.app, "webhook_targets", lambda _: TargetPolicy(resolver=public_address))
         app = api.app.create_app(settings, manage_database=False)
