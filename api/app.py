@@ -24,6 +24,7 @@ from api.bulk import BulkExport
 from api.graphql_view import GraphQLView
 from api.metrics import Metrics, MetricsEndpoint
 from api.middleware import RequestContext
+from api.persisted import PersistedQueries
 from api.settings import Settings
 from api.webhooks import WebhookWorker
 from api.websocket import GraphQLWebSocket
@@ -135,6 +136,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         engine=engine,
         authenticator=Authenticator(token_verifier(settings)),
         admission=admission(settings, engine),
+        persisted=PersistedQueries(),
         max_body_bytes=settings.limits.max_body_bytes,
         timeout_seconds=settings.limits.timeout_seconds,
         graphiql=settings.graphiql,
@@ -183,6 +185,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         engine=view.engine,
         authenticator=view.authenticator,
         admission=view.admission,
+        persisted=view.persisted,
         max_message_bytes=settings.limits.max_body_bytes,
     )
     metrics = Metrics()

@@ -20,6 +20,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from api.admission import Admission, Throttled
 from api.authentication import Authenticator
 from api.logs import REQUEST_ID
+from api.persisted import PersistedQueries
 from auth.viewer import Viewer
 from resolvers.errors import Unauthenticated
 from resolvers.webhook_targets import TargetPolicy
@@ -41,6 +42,7 @@ class GraphQLView:
     engine: Engine
     authenticator: Authenticator
     admission: Admission
+    persisted: PersistedQueries
     max_body_bytes: int
     timeout_seconds: float
     graphiql: bool
@@ -104,6 +106,7 @@ class GraphQLView:
             webhook_targets=self.webhook_targets,
         )
         try:
+            graphql_request = await self.persisted.resolve(viewer, graphql_request)
             prepared = self.engine.prepare(graphql_request)
         except RequestError as error:
             if viewer is None:
@@ -111,6 +114,7 @@ class GraphQLView:
                     "auth.missing_token", language, media_type, token_sent=False
                 )
             return _respond(self.engine.format_request_error(error, context), media_type)
+        self.persisted.remember(viewer, graphql_request)
         name = prepared.operation.name
         request.state.operation = name.value if name else None
         if viewer is None and not (self.introspection and prepared.is_introspection):
@@ -155,16 +159,21 @@ def graphql_request(payload: Any) -> GraphQLRequest | None:
         payload.get("variables"),
         payload.get("operationName"),
     )
-    if not isinstance(query, str) or not query.strip():
+    extensions = payload.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        return None
+    persisted = (extensions or {}).get("persistedQuery")
+    if persisted is None and (not isinstance(query, str) or not query.strip()):
+        return None
+    if query is not None and not isinstance(query, str):
         return None
     if variables is not None and not isinstance(variables, dict):
         return None
     if name is not None and not isinstance(name, str):
         return None
-    extensions = payload.get("extensions")
-    if extensions is not None and not isinstance(extensions, dict):
-        return None
-    return GraphQLRequest(query=query, variables=variables, operation_name=name or None)
+    return GraphQLRequest(
+        query=query or "", variables=variables, operation_name=name or None, persisted=persisted
+    )
 
 
 def _response_media_type(accept: str | None) -> str | None:

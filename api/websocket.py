@@ -23,6 +23,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from api.admission import Admission, Throttled
 from api.authentication import Authenticator
 from api.graphql_view import graphql_request
+from api.persisted import PersistedQueries
 from auth.viewer import Viewer
 from resolvers.errors import DomainError, InvalidInput, Unauthenticated
 from schema.context import Context
@@ -51,6 +52,7 @@ class GraphQLWebSocket:
     engine: Engine
     authenticator: Authenticator
     admission: Admission
+    persisted: PersistedQueries
     max_message_bytes: int
 
     async def handle(self, websocket: WebSocket) -> None:
@@ -228,6 +230,7 @@ class _Session:
         try:
             if request is None:
                 raise RequestError([LocalizedError("request.not_graphql", "BAD_USER_INPUT")])
+            request = await self.server.persisted.resolve(self.viewer, request)
             prepared = engine.prepare(request)
             # a subscription's cost is taken once, when it starts
             await self.server.admission.admit(self.viewer, request, prepared)

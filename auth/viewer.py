@@ -51,6 +51,7 @@ class Viewer:
     capabilities: frozenset[str]
     name: str | None = None
     email: str | None = None
+    safelist_only: bool = False  # runs only its partner's persisted operations
 
     @property
     def is_reseller(self) -> bool:

@@ -19,20 +19,20 @@ from resolvers.models import Partner, User
 from resolvers.pagination import Page, PageRequest, paginate, search_term
 from resolvers.rows import Row, Where, rows_by_id, select
 
-USER_FIELDS = ("sub", "name", "email", "active")
+USER_FIELDS = ("sub", "name", "email", "active", "safelist_only")
 # Every request looks its caller up: the statement is written out rather than built each time.
 DIRECTORY_ENTRY = (
-    "SELECT u.id, u.sub, u.name, u.email, u.active, p.id, p.tenant_id, p.kind, p.provider_id, "
-    "p.active FROM users u JOIN partners p ON p.id = u.partner_id "
+    "SELECT u.id, u.sub, u.name, u.email, u.active, u.safelist_only, p.id, p.tenant_id, p.kind, "
+    "p.provider_id, p.active FROM users u JOIN partners p ON p.id = u.partner_id "
     "WHERE u.sub = $1 AND p.tenant_id = $2"
 )
-_UserEntry = namedtuple("_UserEntry", "id sub name email active")
+_UserEntry = namedtuple("_UserEntry", "id sub name email active safelist_only")
 _PartnerEntry = namedtuple("_PartnerEntry", "id tenant_id kind provider_id active")
 NAME_LENGTH = 200
 EMAIL_LENGTH = 320
 
 
-def _directory_owner(partner: Partner) -> tuple[int, int | None]:
+def directory_owner(partner: Partner) -> tuple[int, int | None]:
     """Who may see a user's changes: its own partner only (a provider never sees its
     resellers' users)."""
     is_reseller = partner.kind is PartnerKind.INDIRECT_RESELLER
@@ -53,6 +53,7 @@ def _viewer(
         capabilities=frozenset(capabilities_of(roles)),
         name=name or user.name,
         email=email or user.email,
+        safelist_only=user.safelist_only,
     )
 
 
@@ -90,7 +91,7 @@ async def authenticate(
                 action="user.first_seen",
                 row=user,
                 fields=USER_FIELDS,
-                owner=_directory_owner(partner),
+                owner=directory_owner(partner),
             )
     except IntegrityError:  # created concurrently by another request
         user = await User.get(partner=partner, sub=sub)
@@ -101,8 +102,10 @@ async def authenticate(
 def _directory_viewer(
     record: tuple[Any, ...], roles: frozenset[Role], name: str | None, email: str | None
 ) -> Viewer:
-    user = _UserEntry(*record[:4], active=bool(record[4]))
-    partner = _PartnerEntry(*record[5:7], PartnerKind(record[7]), record[8], active=bool(record[9]))
+    user = _UserEntry(*record[:4], active=bool(record[4]), safelist_only=bool(record[5]))
+    partner = _PartnerEntry(
+        *record[6:8], PartnerKind(record[8]), record[9], active=bool(record[10])
+    )
     return _active_viewer(user, partner, roles, name, email)
 
 
@@ -162,7 +165,7 @@ async def set_user_active(
             action="user.activated" if active else "user.deactivated",
             row=user,
             fields=USER_FIELDS,
-            owner=_directory_owner(user.partner),
+            owner=directory_owner(user.partner),
             before=before,
         )
     return user

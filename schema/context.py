@@ -23,6 +23,7 @@ from resolvers.invoices import (
     payments_by_id,
 )
 from resolvers.partners import partners_by_id
+from resolvers.persisted_operations import operations_by_id
 from resolvers.subscriptions import (
     customer_subscription_pages,
     quantity_histories,
@@ -80,6 +81,7 @@ class Loaders:
     webhook_endpoints = _Loader(endpoints_by_id)
     webhook_deliveries = _Loader(deliveries_by_id)
     webhook_attempts = _Loader(delivery_attempts)
+    persisted_operations = _Loader(operations_by_id)
 
     def __init__(self, viewer: Viewer) -> None:
         self.viewer = viewer

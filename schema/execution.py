@@ -44,9 +44,10 @@ MAX_VALIDATION_ERRORS = 20
 
 @dataclass(frozen=True)
 class GraphQLRequest:
-    query: str
+    query: str  # empty when only `persisted` names it
     variables: dict[str, Any] | None = None
     operation_name: str | None = None
+    persisted: Any = None  # `extensions.persistedQuery`, as sent
 
 
 @dataclass(frozen=True)

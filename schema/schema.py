@@ -20,6 +20,7 @@ from schema.escalations import EscalationMutation, EscalationQuery
 from schema.invoices import InvoiceMutation, InvoiceQuery
 from schema.nodes import NodeQuery
 from schema.partners import PartnerQuery
+from schema.persisted_operations import PersistedOperationMutation, PersistedOperationQuery
 from schema.reports import ReportQuery
 from schema.reseller_sync import ResellerSyncMutation
 from schema.resellers import ResellerMutation, ResellerQuery
@@ -50,6 +51,7 @@ Query = merge_types(
         AuditQuery,
         ChangeQuery,
         WebhookQuery,
+        PersistedOperationQuery,
     ),
 )
 Mutation = merge_types(
@@ -67,6 +69,7 @@ Mutation = merge_types(
         EscalationMutation,
         UserMutation,
         WebhookMutation,
+        PersistedOperationMutation,
     ),
 )
 

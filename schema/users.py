@@ -23,8 +23,14 @@ class User(Node):
     active: bool = field(
         Capability.USERS_READ, description="False once deactivated: its tokens stop working."
     )
+    safelist_only: bool = field(
+        Capability.USERS_READ,
+        description="True: its tokens run only your organization's registered operations.",
+    )
     version: int = field(Capability.USERS_READ, description="Pass it as `expectedVersion`.")
-    created_at: datetime = field(Capability.USERS_READ, description="First sign-in.")
+    created_at: datetime = field(
+        Capability.USERS_READ, description="First sign-in, or when it was bound to the safelist."
+    )
 
     @classmethod
     def from_model(cls, row: models.User) -> User:
@@ -34,6 +40,7 @@ class User(Node):
             name=row.name,
             email=row.email,
             active=row.active,
+            safelist_only=row.safelist_only,
             version=row.version,
             created_at=row.created_at,
         )

@@ -18,7 +18,7 @@ SCHEMA = schema._schema
 NODE_TYPES = sorted(t.name for t in SCHEMA.get_possible_types(SCHEMA.type_map["Node"]))
 MADE = "{ __typename id } userErrors { code field }"
 OWN = f"""mutation Own($customer: ID!, $offer: String!, $line: String!, $title: String!,
-                       $url: String!) {{
+                       $url: String!, $document: String!) {{
   createSubscription(input: {{customerId: $customer, offerId: "CFQ7TTC0LH18:0001", quantity: 1,
       offerName: $offer, productFamily: AZURE, unitPrice: {{amount: "6", currency: "EUR"}},
       billingCycle: MONTHLY, termDuration: "P1Y"}}) {{ subscription {MADE} }}
@@ -27,6 +27,7 @@ OWN = f"""mutation Own($customer: ID!, $offer: String!, $line: String!, $title: 
   openTicket(input: {{customerId: $customer, category: BILLING, severity: C, title: $title,
       description: $title}}) {{ ticket {MADE} }}
   createWebhookEndpoint(input: {{url: $url, events: []}}) {{ webhookEndpoint {MADE} }}
+  registerPersistedOperations(input: {{documents: [$document]}}) {{ operations {MADE} }}
 }}"""
 FOLLOW_UP = f"""mutation FollowUp($invoice: ID!, $ticket: ID!, $user: ID!, $reference: String!,
     $reason: String!, $comment: String!, $vehicle: SupportVehicle!, $summary: String!) {{
@@ -46,7 +47,9 @@ async def _made(api: Api, token: str, mutation: str, variables: dict[str, Any]) 
     made = {}
     for name, payload in (await api.data(mutation, variables, token=token)).items():
         assert payload.pop("userErrors") == [], (name, payload)
-        made |= {value["__typename"]: value["id"] for value in payload.values() if value}
+        for value in payload.values():
+            for one in value if isinstance(value, list) else [value] if value else []:
+                made[one["__typename"]] = one["id"]
     return made
 
 
@@ -65,6 +68,7 @@ async def own_objects(
         "customer": ids["Customer"], "offer": secrets["Subscription"],
         "line": secrets["Invoice"], "title": secrets["Ticket"],
         "url": f"http://127.0.0.1:9/{secrets['WebhookEndpoint']}",
+        "document": f"{{ viewer {{ roles }} }} # {secrets['PersistedOperation']}",
     })  # fmt: skip
     reseller = world.partners[partner].provider_id is not None
     ids |= await _made(api, token, FOLLOW_UP, {

@@ -82,8 +82,8 @@ class Pair:
 
 
 # A reseller sees its provider's partner record; a provider sees its resellers' business,
-# but not their directory users or webhooks.
-PRIVATE = {"User", "WebhookEndpoint", "WebhookDelivery"}
+# but not their directory users, webhooks or persisted operations.
+PRIVATE = {"User", "WebhookEndpoint", "WebhookDelivery", "PersistedOperation"}
 PAIRS = (
     Pair("direct", "other"),
     Pair("reseller", "reseller2"),

@@ -26,7 +26,8 @@ from schema.nodes import to_global_id
 from schema.schema import schema, schema_fields
 from tests.conftest import Api, World
 
-# CONTRACT §4, copied row by row: GA AcA UMA BA AA SA HA.
+# CONTRACT §4, copied row by row: GA AcA UMA BA AA SA HA; the rows it doesn't have yet are
+# the CHANGELOG's additions (webhooks, persisted operations).
 CONTRACT_TABLE = """
 partner:read            ✔ ✔ ✔ ✔ ✔ ✔ ✔
 customers:read          ✔ . ✔ ✔ ✔ ✔ ✔
@@ -50,6 +51,7 @@ users:read              ✔ ✔ ✔ . . . .
 users:write             ✔ . ✔ . . . .
 audit:read              ✔ . . . ✔ . .
 webhooks:write          ✔ . . ✔ ✔ ✔ ✔
+operations:write        ✔ . . . . . .
 """
 COLUMNS = [
     Role.GLOBAL_ADMIN,
@@ -164,6 +166,10 @@ ROOT_FIELDS: dict[str, tuple[Capability, str]] = {
         "webhookDeliveries(endpointId: $endpoint, first: 1) { totalCount }",
     ),
     "webhookEventNames": (Capability.VIEWER, "webhookEventNames"),
+    "persistedOperations": (
+        Capability.OPERATIONS_WRITE,
+        "persistedOperations(first: 1) { totalCount }",
+    ),
 }
 LOOKED_UP = {"node": Capability.PARTNER_READ, "nodes": Capability.PARTNER_READ}
 MUTATIONS: dict[str, tuple[Capability, str]] = {
@@ -335,6 +341,16 @@ MUTATIONS: dict[str, tuple[Capability, str]] = {
         Capability.WEBHOOKS_WRITE,
         "deleteWebhookEndpoint(input: {id: $endpoint}) "
         "{ deletedWebhookEndpointId userErrors { code } }",
+    ),
+    "registerPersistedOperations": (
+        Capability.OPERATIONS_WRITE,
+        'registerPersistedOperations(input: {documents: ["{ viewer { roles } }"]}) '
+        "{ operations { id } userErrors { code } }",
+    ),
+    "setUserSafelistOnly": (
+        Capability.USERS_WRITE,
+        'setUserSafelistOnly(input: {subject: "erp", safelistOnly: true}) '
+        "{ user { id } userErrors { code } }",
     ),
     "redeliverWebhook": (
         Capability.WEBHOOKS_WRITE,

@@ -4,6 +4,7 @@ same token, the same tenancy and capabilities, and events committed by another A
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import re
@@ -247,6 +248,40 @@ async def test_a_query_over_the_socket_answers_once_and_completes(demo: dict[str
         refused = await _next(socket)
         assert (refused["id"], refused["type"]) == ("bad", "error")
         assert refused["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_token_bound_to_the_safelist_runs_only_registered_operations_over_the_socket(
+    demo: dict[str, Any],
+) -> None:
+    admin, registered = demo["tokens"]["global_admin"], "query Mine { viewer { roles } }"
+    register = "mutation($d: String!) { registerPersistedOperations(input: {documents: [$d]}) " \
+        "{ userErrors { code } } }"  # fmt: skip
+    bind = 'mutation { setUserSafelistOnly(input: {subject: "socket-erp", safelistOnly: true}) ' \
+        "{ userErrors { code } } }"  # fmt: skip
+    for query, variables in ((register, {"d": registered}), (bind, None)):
+        status, _ = await asyncio.to_thread(
+            post, f"{demo['first']}/graphql", query, admin, variables
+        )
+        assert status == 200
+    token = cli(
+        demo["environment"], "token", "--tenant-id", CONTOSO, "--role", "global_admin",
+        "--sub", "socket-erp",
+    ).strip()  # fmt: skip
+    digest = hashlib.sha256(registered.encode()).hexdigest()
+    async with session(demo["first"], token) as socket:
+        for operation_id, payload in (
+            ("other", {"query": "{ viewer { roles } }"}),
+            ("hashed", {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}),
+        ):
+            await socket.send(
+                json.dumps({"id": operation_id, "type": "subscribe", "payload": payload})
+            )
+        received = [await _next(socket) for _ in range(3)]  # in the order they finish
+    by_kind = {(message["id"], message["type"]): message for message in received}
+    assert set(by_kind) == {("other", "error"), ("hashed", "next"), ("hashed", "complete")}
+    assert by_kind["other", "error"]["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+    answered = by_kind["hashed", "next"]["payload"]
+    assert answered == {"data": {"viewer": {"roles": ["global_admin"]}}}
 
 
 async def test_a_user_deactivated_while_connected_can_start_nothing_more(

@@ -19,6 +19,7 @@ from resolvers.models.customers import Customer
 from resolvers.models.events import AuditEvent, ChangeEvent, IdempotencyKey
 from resolvers.models.jobs import ScheduledRun
 from resolvers.models.limits import RateBucket
+from resolvers.models.operations import PersistedOperation
 from resolvers.models.partners import Cloud, Partner, User
 from resolvers.models.subscriptions import (
     BillingCycle,
@@ -80,6 +81,7 @@ __all__ = [
     "InvoiceStatus",
     "Partner",
     "Payment",
+    "PersistedOperation",
     "PricingModel",
     "ProductFamily",
     "RateBucket",

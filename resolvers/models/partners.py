@@ -49,6 +49,8 @@ class User(Model):
     name = fields.CharField(max_length=200, null=True)
     email = fields.CharField(max_length=320, null=True)
     active = fields.BooleanField(default=True)
+    # bound to the safelist: its tokens run only the partner's persisted operations
+    safelist_only = fields.BooleanField(default=False)
     version = fields.IntField(default=1)
     created_at = MomentField(auto_now_add=True)
     updated_at = MomentField(auto_now=True)
