@@ -22,6 +22,10 @@ INSERT_PARTNER = (
     "INSERT INTO partners (tenant_id, name, kind, cloud, active, version, created_at, updated_at) "
     "VALUES ('{tenant}', 'Old Partner', 'DIRECT_BILL', 'GLOBAL', {true}, 1, {now}, {now})"
 )
+INSERT_USER = (
+    "INSERT INTO users (partner_id, sub, active, version, created_at, updated_at) "
+    "VALUES (1, 'old-user', {true}, 1, {now}, {now})"
+)
 INSERT_CUSTOMER = (
     "INSERT INTO customers (partner_id, company_name, domain, country, language, version, "
     "created_at, updated_at) VALUES (1, 'Kept Lda', 'kept.pt', 'PT', 'pt-PT', 1, {now}, {now})"
@@ -63,7 +67,12 @@ async def test_an_upgrade_from_the_first_migration_keeps_every_row(
     assert first.returncode == 0, first.stderr
     values = _dialect(scratch_database_url)
     await _run_sql(
-        scratch_database_url, [INSERT_PARTNER.format(**values), INSERT_CUSTOMER.format(**values)]
+        scratch_database_url,
+        [
+            INSERT_PARTNER.format(**values),
+            INSERT_USER.format(**values),
+            INSERT_CUSTOMER.format(**values),
+        ],
     )
 
     upgrade = cli(scratch_database_url, "migrate")
@@ -73,6 +82,9 @@ async def test_an_upgrade_from_the_first_migration_keeps_every_row(
         ["SELECT p.name, c.company_name FROM customers c JOIN partners p ON p.id = c.partner_id"],
     )
     assert rows == [("Old Partner", "Kept Lda")]
+    # a column added later (0011) is filled in for the rows there were
+    users = await _run_sql(scratch_database_url, ["SELECT sub, safelist_only FROM users"])
+    assert [(sub, bool(bound)) for sub, bound in users] == [("old-user", False)]
     assert await _run_sql(scratch_database_url, ["SELECT COUNT(*) FROM audit_events"]) == [(0,)]
 
     indexes = (

@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="User",
             name="safelist_only",
-            field=fields.BooleanField(default=False),
+            # a default in the database too: the directory's users are there already
+            field=fields.BooleanField(default=False, db_default=False),
         ),
     ]

@@ -50,7 +50,7 @@ class User(Model):
     email = fields.CharField(max_length=320, null=True)
     active = fields.BooleanField(default=True)
     # bound to the safelist: its tokens run only the partner's persisted operations
-    safelist_only = fields.BooleanField(default=False)
+    safelist_only = fields.BooleanField(default=False, db_default=False)
     version = fields.IntField(default=1)
     created_at = MomentField(auto_now_add=True)
     updated_at = MomentField(auto_now=True)
