@@ -68,7 +68,7 @@ class Admission:
         rates = self.rates
         return (
             Bucket(
-                f"caller:{viewer.tenant_id}:{viewer.sub}",
+                f"caller:{viewer.user_id}",  # the token's subject, in the directory
                 rates.caller_maximum,
                 rates.caller_restore_rate,
             ),

@@ -186,6 +186,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         authenticator=view.authenticator,
         admission=view.admission,
         persisted=view.persisted,
+        timeout_seconds=settings.limits.timeout_seconds,
         max_message_bytes=settings.limits.max_body_bytes,
     )
     metrics = Metrics()

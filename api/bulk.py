@@ -102,6 +102,8 @@ class BulkExport:
             viewer = await self.authenticator.viewer_for(authorization)
         except Unauthenticated as error:
             return refusal(401, error.key, "UNAUTHENTICATED", language, JSON)
+        if viewer.safelist_only:  # it runs only its organization's registered operations
+            return refusal(403, "persisted.not_registered", "FORBIDDEN", language, JSON)
         if export.capability not in viewer.capabilities:
             return refusal(
                 403,

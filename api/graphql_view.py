@@ -115,10 +115,10 @@ class GraphQLView:
                 )
             return _respond(self.engine.format_request_error(error, context), media_type)
         self.persisted.remember(viewer, graphql_request)
-        name = prepared.operation.name
-        request.state.operation = name.value if name else None
         if viewer is None and not (self.introspection and prepared.is_introspection):
             return _unauthenticated("auth.missing_token", language, media_type, token_sent=False)
+        name = prepared.operation.name  # a metric's label: only once the caller is let in
+        request.state.operation = name.value if name else None
         if prepared.is_subscription:
             refusal = RequestError(
                 [LocalizedError("graphql.subscription_over_http", "BAD_USER_INPUT")]
@@ -146,7 +146,9 @@ class GraphQLView:
                 "errors": [format_error(error, language, context.request_id)],
                 "extensions": {"cost": cost},
             }
-            return _json(body, 408, media_type)
+            # 504, not 408: clients resend a 408 by themselves, and a mutation may have
+            # committed before its answer was complete
+            return _json(body, 504, media_type)
         outcome.body["extensions"] = {"cost": cost}
         return _respond(outcome, media_type)
 

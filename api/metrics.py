@@ -22,6 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from api import database
 from resolvers.backlogs import backlogs
+from resolvers.errors import connection_lost
 
 MAX_OPERATION_NAMES = 200
 MAX_OPERATION_NAME_LENGTH = 100
@@ -118,7 +119,13 @@ class Metrics:
 
         async def observed(request: Request) -> Response:
             started = time.perf_counter()
-            response = await handle(request)
+            try:
+                response = await handle(request)
+            except Exception as error:  # answered by the outermost middleware
+                lost = connection_lost(error)
+                self.requests.labels(UNPARSED, "503" if lost else "500").inc()
+                self.errors.labels("UNAVAILABLE" if lost else "INTERNAL_SERVER_ERROR").inc()
+                raise
             name = getattr(request.state, "operation", UNPARSED)
             operation = UNPARSED if name is UNPARSED else self.operation_label(name)
             self.observe(operation, response, time.perf_counter() - started)

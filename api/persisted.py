@@ -21,6 +21,7 @@ from schema.errors import LocalizedError
 from schema.execution import GraphQLRequest, RequestError
 
 REMEMBERED = 2_000  # documents kept by hash, per process
+MAX_REMEMBERED_LENGTH = 65_536  # a longer document is run, but not kept for its hash
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -68,7 +69,9 @@ class PersistedQueries:
 
     def remember(self, viewer: Viewer | None, request: GraphQLRequest) -> None:
         """Keep a valid document sent with its hash, for the requests that name it by hash."""
-        if viewer is not None and request.persisted is not None:
+        if viewer is None or request.persisted is None:
+            return
+        if len(request.query) <= MAX_REMEMBERED_LENGTH:
             _keep(self.sent, (viewer.partner_id, hash_of(request.query)), request.query)
 
     async def _registered(self, viewer: Viewer, digest: str) -> str | None:

@@ -54,6 +54,7 @@ class GraphQLWebSocket:
     admission: Admission
     persisted: PersistedQueries
     max_message_bytes: int
+    timeout_seconds: float
 
     async def handle(self, websocket: WebSocket) -> None:
         if PROTOCOL not in websocket.scope.get("subprotocols", []):
@@ -234,6 +235,7 @@ class _Session:
             prepared = engine.prepare(request)
             # a subscription's cost is taken once, when it starts
             await self.server.admission.admit(self.viewer, request, prepared)
+            answers = await self._answers(prepared, request, context)
         except RequestError as error:
             refused = engine.format_request_error(error, context)
             await self._send(
@@ -243,7 +245,6 @@ class _Session:
         except Throttled as throttled:
             await self._fail(operation_id, throttled.error, context)
             return
-        answers = await self._answers(prepared, request, context)
         if isinstance(answers, Outcome):
             if not answers.executed:
                 await self._send(
@@ -259,4 +260,11 @@ class _Session:
     async def _answers(self, prepared: Any, request: GraphQLRequest, context: Context) -> Any:
         if prepared.is_subscription:
             return await self.server.engine.subscribe(prepared, request, context)
-        return await self.server.engine.execute(prepared, request, context)
+        seconds = self.server.timeout_seconds
+        try:  # a query or a mutation has the time limit of POST
+            async with asyncio.timeout(seconds):
+                return await self.server.engine.execute(prepared, request, context)
+        except TimeoutError:
+            raise RequestError(
+                [LocalizedError("limits.timeout", "TIMEOUT", seconds=seconds)]
+            ) from None

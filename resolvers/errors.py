@@ -26,11 +26,11 @@ CONNECTION_LOST = (
     AdminShutdownError,  # terminated, or the server shutting down
     CrashShutdownError,
     CannotConnectNowError,  # starting up
-    # the client's view of a connection closed under it ("connection is closed", "cannot
-    # switch to state …"); no statement that failed this way has committed anything
-    InterfaceError,
-    InternalClientError,
 )
+# The client's view of a connection closed under it; these classes also report misuse (a
+# wrong parameter type, two operations at once on one connection), which is not to be retried.
+CLOSED_UNDER_IT = (InterfaceError, InternalClientError)
+CLOSED_MESSAGES = ("connection is closed", "connection was closed", "cannot switch to state")
 
 
 class DomainError(Exception):
@@ -96,6 +96,10 @@ def connection_lost(error: BaseException | None) -> bool:
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         if isinstance(error, CONNECTION_LOST):
+            return True
+        if isinstance(error, CLOSED_UNDER_IT) and any(
+            message in str(error) for message in CLOSED_MESSAGES
+        ):
             return True
         seen.add(id(error))
         error = error.__cause__ or error.__context__

@@ -23,6 +23,7 @@ from resolvers.rows import Row, Where, rows_by_id
 from resolvers.users import USER_FIELDS, directory_owner
 
 MAX_AT_ONCE = 100
+NAME_LENGTH = 200
 MAX_SUBJECT_LENGTH = 256
 FIELDS = ("hash", "name")
 
@@ -57,12 +58,15 @@ async def register_operations(
             digest = hash_of(operation.document)
             row = await PersistedOperation.get_or_none(partner_id=viewer.partner_id, hash=digest)
             if row is None:
-                row = await PersistedOperation.create(
-                    partner_id=viewer.partner_id,
-                    hash=digest,
-                    name=operation.name,
-                    document=operation.document,
-                )
+                try:
+                    row = await PersistedOperation.create(
+                        partner_id=viewer.partner_id,
+                        hash=digest,
+                        name=operation.name[:NAME_LENGTH] if operation.name else None,
+                        document=operation.document,
+                    )
+                except IntegrityError:  # registered at the same moment by another request
+                    raise VersionConflict("version.conflict", field=["documents"]) from None
                 await record_change(
                     actor,
                     action="persisted_operation.registered",

@@ -3,7 +3,8 @@
 The cost counts the objects an operation may ask for, as GitHub and Shopify count theirs:
 - a field that returns an object (or a list of them) costs 1, a scalar or an enum costs 0;
 - a page (a field taking `first`/`last`) repeats the lists under it once per node asked for:
-  `first`/`last` when given (variables included), else the field's default page size;
+  `first`/`last` when given (variables and their defaults included), else the field's
+  default page size; a field taking `ids` (`nodes`) counts once per id;
 - every mutation field costs `MUTATION_COST` more: writing is dearer than reading.
 
 Every field the document names counts, `@skip`/`@include` or not, and every fragment of an
@@ -26,9 +27,11 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
     get_named_type,
     get_nullable_type,
@@ -38,9 +41,11 @@ from graphql import (
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
 from resolvers import changes, pagination
+from schema.nodes import MAX_NODES
 
 MUTATION_COST = 10
 PAGE_ARGUMENTS = ("first", "last")
+IDS = "ids"  # `nodes(ids:)`: one object per id
 # (default, maximum) page size by the page's type; the others are the pagination module's
 PAGE_SIZES = {"ChangeFeed": (changes.DEFAULT_PAGE, changes.MAX_PAGE)}
 DEFAULT_PAGE_SIZES = (pagination.DEFAULT_PAGE_SIZE, pagination.MAX_PAGE_SIZE)
@@ -55,10 +60,12 @@ class _Walk:
         schema: GraphQLSchema,
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
+        defaults: Mapping[str, ValueNode],
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.defaults = defaults
         self.variables_read: set[str] = set()
         self.memo: dict[tuple[str, int | None], int] = {}
 
@@ -99,6 +106,8 @@ class _Walk:
             return 0
         size = self._page_size(named, definition, node)
         inner = 1 + self.selection_set(named, node.selection_set, size)
+        if IDS in definition.args:
+            return max(1, min(self._list_length(node, IDS), MAX_NODES)) * inner
         if page is not None and is_list_type(get_nullable_type(definition.type)):
             return page * inner
         return inner
@@ -123,16 +132,32 @@ class _Walk:
         return default if asked is None else max(0, min(asked, maximum))
 
     def _int_argument(self, node: FieldNode, name: str) -> int | None:
+        value = self._argument(node, name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def _list_length(self, node: FieldNode, name: str) -> int:
+        value = self._argument(node, name)
+        return len(value) if isinstance(value, list) else 1
+
+    def _argument(self, node: FieldNode, name: str) -> Any:
+        """An argument's value as far as cost goes: an int or a list's items (None, else)."""
         for argument in node.arguments or ():
-            if argument.name.value != name:
-                continue
-            value = argument.value
-            if isinstance(value, IntValueNode):
-                return int(value.value)
-            if isinstance(value, VariableNode):
-                self.variables_read.add(value.name.value)
-                given = self.variables.get(value.name.value)
-                return given if isinstance(given, int) and not isinstance(given, bool) else None
+            if argument.name.value == name:
+                return self._value(argument.value)
+        return None
+
+    def _value(self, value: ValueNode) -> Any:
+        if isinstance(value, IntValueNode):
+            return int(value.value)
+        if isinstance(value, ListValueNode):
+            return list(value.values)
+        if isinstance(value, VariableNode):
+            variable = value.name.value
+            self.variables_read.add(variable)
+            if variable in self.variables:
+                return self.variables[variable]
+            default = self.defaults.get(variable)
+            return None if default is None else self._value(default)
         return None
 
 
@@ -148,7 +173,12 @@ def operation_cost(
         for definition in document.definitions
         if isinstance(definition, FragmentDefinitionNode)
     }
-    walk = _Walk(schema, fragments, variables or {})
+    defaults = {
+        definition.variable.name.value: definition.default_value
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
+    walk = _Walk(schema, fragments, variables or {}, defaults)
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0, frozenset()
@@ -206,6 +236,12 @@ class Costs:
         return cost
 
 
-def _page_value(variables: Mapping[str, Any] | None, name: str) -> int | None:
-    value = (variables or {}).get(name)
+def _page_value(variables: Mapping[str, Any] | None, name: str) -> Any:
+    """What of a variable the cost depends on: a page size, or how many ids."""
+    variables = variables or {}
+    if name not in variables:
+        return "default"
+    value = variables[name]
+    if isinstance(value, list):
+        return ("ids", len(value))
     return value if isinstance(value, int) and not isinstance(value, bool) else None

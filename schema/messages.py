@@ -229,11 +229,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Operationen tog längre tid än {seconds} s och avbröts; en ändring som inte hann slutföras rullades tillbaka. Begär mindre eller försök igen.",
     ),
     "database.unavailable": _m(
-        "The database could not be reached while answering; nothing was half-written. Retry in a moment.",
-        "Não foi possível contactar a base de dados durante a resposta; nada ficou escrito a meio. Tente de novo dentro de momentos.",
-        "Não foi possível acessar o banco de dados durante a resposta; nada ficou gravado pela metade. Tente novamente em instantes.",
-        "Non è stato possibile raggiungere il database durante la risposta; nulla è stato scritto a metà. Riprova tra un momento.",
-        "Databasen kunde inte nås under svaret; inget skrevs till hälften. Försök igen om en stund.",
+        "The database could not be reached while answering: a change was made whole or not at all. Retry in a moment, with the same idempotencyKey.",
+        "Não foi possível contactar a base de dados durante a resposta: uma alteração foi feita por inteiro ou não foi feita. Tente de novo dentro de momentos, com a mesma idempotencyKey.",
+        "Não foi possível acessar o banco de dados durante a resposta: uma alteração foi feita por inteiro ou não foi feita. Tente novamente em instantes, com a mesma idempotencyKey.",
+        "Non è stato possibile raggiungere il database durante la risposta: una modifica è stata fatta per intero o per niente. Riprova tra un momento, con la stessa idempotencyKey.",
+        "Databasen kunde inte nås under svaret: en ändring gjordes helt eller inte alls. Försök igen om en stund, med samma idempotencyKey.",
     ),
     "persisted.not_found": _m(
         "PersistedQueryNotFound: send the query with its hash once.",

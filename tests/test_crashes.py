@@ -59,6 +59,23 @@ def graphql(base: str, token: str, query: str, **variables: Any) -> dict[str, An
     return body["data"]
 
 
+def writing(database_url: str) -> None:
+    """Until the sync is writing its customers: seen in PostgreSQL, or half a second on SQLite
+    (a sync of this size takes longer; if it did not, the count of zero below would fail)."""
+    if database_url.startswith("sqlite://"):
+        time.sleep(0.5)
+        return
+    name = database_url.rsplit("/", 1)[1]
+    inserting = (
+        f"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = '{name}' "
+        "AND query LIKE 'INSERT INTO \"customers\"%'"
+    )
+    deadline = time.monotonic() + 30
+    while not count(database_url, inserting):
+        assert time.monotonic() < deadline, "the sync never started writing"
+        time.sleep(0.02)
+
+
 def killed_during(process: subprocess.Popen[bytes], calls: list[Callable[[], Any]]) -> None:
     """Start every call at once and kill the server with SIGKILL as soon as one returns."""
 
@@ -141,11 +158,11 @@ def test_a_bulk_sync_cut_off_by_a_killed_server_creates_each_customer_once_when_
     with server_process(environment, log, str(free_port())) as (base, process):
         reseller = graphql(base, token, RESELLERS)["resellers"]["nodes"][0]["id"]
         sync = {"input": {"resellerId": reseller, **payload}}
-        # killed half a second in: the sync takes longer (if not, nothing below holds)
+        database = environment["PARTNERGRAPH_DATABASE_URL"]
         killed_during(
-            process, [lambda: post(f"{base}/graphql", SYNC, token, sync), partial(time.sleep, 0.5)]
+            process,
+            [lambda: post(f"{base}/graphql", SYNC, token, sync), partial(writing, database)],
         )
-    database = environment["PARTNERGRAPH_DATABASE_URL"]
     assert count(database, "SELECT COUNT(*) FROM customers") == 0  # one transaction: nothing
     with server_process(environment, log, str(free_port())) as (base, _):
         results = graphql(base, token, SYNC, **sync)["syncResellerData"]["results"]

@@ -137,6 +137,11 @@ async def test_an_integration_bound_to_the_safelist_runs_only_registered_operati
         assert "data" not in refused
     unknown = await send(client, integration, digest=sha256(ROLES))
     assert code_of(unknown) == "FORBIDDEN"
+    export = await client.get(
+        "/bulk/customers.jsonl", headers={"authorization": f"Bearer {integration}"}
+    )
+    assert export.status_code == 403
+    assert export.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     await api.data(
         BIND, {"input": {"subject": "erp-connector", "safelistOnly": False}}, token=admin
     )

@@ -68,6 +68,26 @@ def test_page_sizes_from_variables_are_read_and_remembered_per_value() -> None:
     assert costs.of(CUSTOMERS, parsed, operation, {"first": 3}) == 4
 
 
+def test_a_variables_default_counts_when_the_variable_is_not_sent() -> None:
+    document = """query($n: Int = 100) { customers(first: $n) { nodes {
+        subscriptions(first: $n) { nodes { id } } } } }"""
+    assert cost_of(document, {}) == 1 + 100 * (1 + 1 + 100)
+    assert cost_of(document, {"n": 2}) == 1 + 2 * (1 + 1 + 2)
+    costs, parsed = Costs(schema._schema), parse(document)
+    assert costs.of(document, parsed, parsed.definitions[0], {}) == 10_201
+    assert costs.of(document, parsed, parsed.definitions[0], {"n": 2}) == 9
+
+
+def test_nodes_by_id_cost_once_per_id() -> None:
+    fragment = "... on Customer { subscriptions(first: 10) { nodes { id } } }"
+    one = cost_of(f'{{ nodes(ids: ["a"]) {{ {fragment} }} }}')
+    assert one == 1 + 1 + 10
+    assert (
+        cost_of(f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ {fragment} }} }}", {"ids": ["a"] * 50})
+        == 50 * one
+    )
+
+
 def test_a_page_asked_beyond_its_maximum_costs_the_maximum() -> None:
     assert cost_of("{ customers(first: 100000) { nodes { id } } }") == 1 + 100
 
@@ -142,8 +162,9 @@ async def test_a_caller_out_of_points_gets_429_with_the_seconds_to_wait(
     assert allowed.status_code == 200
     assert allowed.json()["extensions"]["cost"]["throttle"]["remaining"] == 40
     assert refused.status_code == 429
-    # 40 points left, 60 needed, one point a second: 20 s (a little less, as it refills)
-    assert 19 <= int(refused.headers["retry-after"]) <= 20
+    # 40 points left, 60 needed, one point a second: 20 s (less the seconds it has refilled
+    # since, a few at most on a busy machine)
+    assert 15 <= int(refused.headers["retry-after"]) <= 20
     body = refused.json()
     assert "data" not in body
     (error,) = body["errors"]
@@ -176,7 +197,8 @@ async def test_a_refused_request_takes_no_points(settings: Settings, world: Worl
             assert (await api.post(CUSTOMERS, {"first": 59}, token=token)).status_code == 429
         small = await api.post(CUSTOMERS, {"first": 29}, token=token)  # 30 of the 40 left
     assert small.status_code == 200
-    assert small.json()["extensions"]["cost"]["throttle"]["remaining"] in {10, 11}
+    # 40 - 30, and a point for each second since the first request
+    assert 10 <= small.json()["extensions"]["cost"]["throttle"]["remaining"] <= 15
 
 
 async def test_buckets_refill_at_their_rate_up_to_their_maximum() -> None:
