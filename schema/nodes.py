@@ -48,8 +48,9 @@ def node_type(type_name: str, capability: Capability, loader: str) -> Callable[[
 
 
 URL_SAFE = bytes.maketrans(b"+/", b"-_")
-# Pages repeat: the ids and cursors of the rows served lately are kept, not encoded again.
-RECENT_IDS = 1 << 15
+# Pages repeat: the ids and cursors of the rows served lately are kept, not encoded again
+# (about 4 MB for each of the two caches when full).
+RECENT_IDS = 1 << 14
 
 
 @lru_cache(maxsize=RECENT_IDS)

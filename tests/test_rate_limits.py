@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from graphql import parse
+from tortoise.connection import get_connection
 
 from api.app import create_app
 from api.settings import Limits, RateLimits, Settings, SettingsError
@@ -252,6 +253,16 @@ async def test_a_request_takes_from_its_buckets_in_one_statement(
         await api.data(CUSTOMERS, {"first": 5}, token=world.admin("direct"))
     statements = [record.getMessage() for record in caplog.records]
     assert sum(statement.startswith(TAKE_POINTS) for statement in statements) == 1
+
+
+@postgres_only
+async def test_a_take_writes_no_write_ahead_log_a_request_would_wait_to_flush() -> None:
+    # every request of a partner locks its bucket's row until commit: a logged table made
+    # them queue behind one another's WAL flush
+    _, rows = await get_connection("default").execute_query(
+        "SELECT relpersistence FROM pg_class WHERE relname = 'rate_buckets'"
+    )
+    assert rows[0]["relpersistence"] == b"u"  # a "char"
 
 
 @postgres_only

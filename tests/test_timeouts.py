@@ -15,6 +15,7 @@ from tortoise.connection import get_connection
 from api.settings import Limits, Settings
 from resolvers import customers, reports
 from resolvers.models import Customer
+from schema.context import Loaders
 from tests.conftest import World
 from tests.databases import backend
 from tests.test_rate_limits import serving
@@ -73,16 +74,7 @@ async def test_the_statement_of_a_stopped_operation_is_cancelled_in_the_database
     async with serving(timing_out(settings)) as api:
         response = await api.post(AGING, token=world.admin("direct"))
         assert response.status_code == 504
-        running = ["still running"]
-        for _ in range(50):
-            _, running = await get_connection("default").execute_query(
-                "SELECT pid FROM pg_stat_activity WHERE query = $1 AND state = 'active'",
-                [SLOW_STATEMENT["postgres"]],
-            )
-            if not running:
-                break
-            await asyncio.sleep(0.1)
-        assert running == []
+        assert await _statement_ends(SLOW_STATEMENT["postgres"])
         # and the pool goes on serving
         served = await api.post("{ viewer { roles } }", token=world.admin("direct"))
     assert served.json()["data"] == {"viewer": {"roles": ["global_admin"]}}
@@ -112,3 +104,40 @@ async def test_a_change_stopped_half_way_is_rolled_back_and_a_retry_applies_it_o
             "userErrors": [],
         }
     assert await Customer.filter(company_name="Vättern Data AB").count() == 1
+
+
+SLOWED_RELATIONS = {
+    # resolved by graphql-core: the resolver awaits the loader, whose batch is its own task
+    "customers": "query($id: ID!) { node(id: $id) { ... on Customer { companyName } } }",
+    # fetched for the whole page by the planned executor before the rows are completed
+    "customer_subscriptions": "{ customers(first: 2) { nodes { subscriptions(first: 1) "
+    "{ nodes { offerName } } } } }",
+}
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="SQLite has no statement to cancel apart")
+@pytest.mark.parametrize("loader", sorted(SLOWED_RELATIONS))
+async def test_a_relation_batch_still_running_at_the_time_limit_is_cancelled(
+    settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch, loader: str
+) -> None:
+    monkeypatch.setattr(Loaders.__dict__[loader], "batch", slow_report)
+    async with serving(timing_out(settings)) as api:
+        response = await api.post(
+            SLOWED_RELATIONS[loader],
+            {"id": world.customer_id("direct")},
+            token=world.admin("direct"),
+        )
+        assert response.status_code == 504, response.text
+        assert await _statement_ends(SLOW_STATEMENT["postgres"])
+
+
+async def _statement_ends(statement: str) -> bool:
+    """Whether no connection is running `statement` within 5 s."""
+    for _ in range(50):
+        _, running = await get_connection("default").execute_query(
+            "SELECT pid FROM pg_stat_activity WHERE query = $1 AND state = 'active'", [statement]
+        )
+        if not running:
+            return True
+        await asyncio.sleep(0.1)
+    return False
