@@ -34,14 +34,17 @@ def tortoise_config(database_url: str, pool: tuple[int, int] | None = None) -> d
     }
 
 
-def _connection(database_url: str, pool: tuple[int, int] | None) -> str | dict[str, Any]:
-    """SQLite waits for locks instead of failing, and syncs every commit (billing data).
+def _connection(database_url: str, pool: tuple[int, int] | None) -> dict[str, Any]:
+    """SQLite waits for locks instead of failing, syncs every commit (billing data) and
+    interrupts the statement of a cancelled caller (`api.sqlite`).
     PostgreSQL connections go back to the pool without a session reset: nothing here sets
     session state, and asyncpg still rolls back any transaction left open."""
     if database_url.startswith("sqlite://"):
         if "?" not in database_url:
-            return database_url + "?busy_timeout=5000&synchronous=FULL"
-        return database_url
+            database_url += "?busy_timeout=5000&synchronous=FULL"
+        config = expand_db_url(database_url)
+        config["engine"] = "api.sqlite"  # statements stop when their caller does
+        return config
     config = expand_db_url(database_url)
     if config["engine"] == "tortoise.backends.asyncpg":
         config["credentials"]["reset"] = _keep_session

@@ -157,7 +157,8 @@ def _contact_columns(contact: Contact | None, problems: list[DomainError]) -> di
 
 
 async def check_reseller(viewer: Viewer, reseller_id: int | None) -> None:
-    """A customer may be created for a reseller only by that reseller or by its provider."""
+    """Only that reseller or its provider may name a reseller (creating a customer for it,
+    asking for its aging report)."""
     if reseller_id is None:
         return
     if viewer.is_reseller:
@@ -165,7 +166,7 @@ async def check_reseller(viewer: Viewer, reseller_id: int | None) -> None:
             raise NotFound("reseller.not_found", field=["resellerId"])
         return
     if not viewer.is_provider:
-        raise BadInput("customer.reseller_needs_provider", field=["resellerId"])
+        raise BadInput("reseller.provider_only", field=["resellerId"])
     if not await Partner.exists(id=reseller_id, provider_id=viewer.partner_id):
         raise NotFound("reseller.not_found", field=["resellerId"])
 

@@ -370,12 +370,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Un altro cliente ha già questo id esterno.",
         "En annan kund har redan detta externa id.",
     ),
-    "customer.reseller_needs_provider": _m(
-        "Only an indirect provider creates customers for a reseller.",
-        "Só um fornecedor indireto cria clientes para um revendedor.",
-        "Somente um provedor indireto cria clientes para uma revenda.",
-        "Solo un provider indiretto crea clienti per conto di un rivenditore.",
-        "Endast en indirekt leverantör skapar kunder åt en återförsäljare.",
+    "reseller.provider_only": _m(
+        "Only an indirect provider names one of its resellers here.",
+        "Só um fornecedor indireto indica aqui um dos seus revendedores.",
+        "Somente um provedor indireto indica aqui uma de suas revendas.",
+        "Solo un provider indiretto indica qui uno dei suoi rivenditori.",
+        "Endast en indirekt leverantör anger här en av sina återförsäljare.",
     ),
     "money.amount": _m(
         "Give a non-negative amount as a decimal string with at most {decimals} decimals.",

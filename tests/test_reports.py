@@ -126,6 +126,16 @@ async def test_aging_of_another_tenants_customer_is_not_found(api: Api, world: W
     assert body["errors"][0]["path"] == ["agingReport"]
 
 
+async def test_a_direct_partner_naming_a_reseller_is_told_only_providers_do(
+    api: Api, world: World
+) -> None:
+    reseller = to_global_id("Partner", world.partners["reseller"].id)
+    body = await api.gql(AGING, {"resellerId": reseller}, token=world.admin("direct"))
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"] == "Only an indirect provider names one of its resellers here."
+
+
 async def test_aging_is_denied_without_billing_read(api: Api, world: World) -> None:
     body = await api.gql(AGING, token=world.token("direct", Role.ACCOUNT_ADMIN))
     assert body["data"] == {"agingReport": None}
