@@ -11,8 +11,8 @@ run goes on, and no rate would stay at 80 %).
    decide it).
 2. Load: the same mix, paced at a fixed share of that rate (an open loop: each request has
    its moment, and its latency counts from that moment, so a stalled server can't hide its
-   queue by sending less). Each minute: requests, p50/p99 latency, server RSS, answers by
-   status.
+   queue by sending less). Each minute: requests, p50/p99 latency, server RSS, its CPU
+   (share of its core, and per answer), answers by status.
 3. PostgreSQL's autovacuum keeps the planner's statistics up to date as the writes grow the
    tables. Where the server runs without it (this machine's does), the harness stands in:
    `VACUUM (ANALYZE)` every minute, autovacuum's default nap, throttled by its default cost
@@ -73,6 +73,9 @@ class Minute:
     statuses: Counter[int] = field(default_factory=Counter)
     failed: int = 0  # a 200 with errors
     rss: float = 0.0
+    # the server's during this minute of the clock: share of its core, and per answer
+    cpu_share: float = 0.0
+    cpu_ms_per_answer: float = 0.0
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -115,12 +118,12 @@ async def load(
     confirmed creates, and how many requests were answered with a 200 without errors."""
     samples = [Minute() for _ in range(max(1, math.ceil(seconds / 60)))]
     confirmed: set[int] = set()
-    answered = 0
+    answered = completed = 0
     started = time.perf_counter()
     counter = itertools.count()
 
     async def connection() -> None:
-        nonlocal answered
+        nonlocal answered, completed
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
         try:
             for number in counter:
@@ -130,6 +133,7 @@ async def load(
                 await asyncio.sleep(max(0.0, moment - time.perf_counter()))
                 writer.write(request(number))
                 status, answer = await read_response(reader)
+                completed += 1
                 minute = samples[min(len(samples) - 1, int((moment - started) // 60))]
                 minute.latencies.append(time.perf_counter() - moment)
                 minute.statuses[status] += 1
@@ -142,15 +146,26 @@ async def load(
         finally:
             writer.close()
 
-    async def memory() -> None:
-        for minute in samples:
-            await asyncio.sleep(min(60, seconds))
-            minute.rss = server.rss()
+    opened: list[tuple[float, int, float]] = []  # each minute's CPU, answers and moment
 
-    watcher = asyncio.create_task(memory())
+    def close(minute: Minute) -> None:
+        cpu, answers, moment = opened[-1]
+        used = server.cpu_seconds() - cpu
+        minute.rss = server.rss()
+        minute.cpu_share = used / (time.perf_counter() - moment)
+        minute.cpu_ms_per_answer = used * 1000 / max(1, completed - answers)
+
+    async def watch() -> None:
+        for minute in samples:
+            opened.append((server.cpu_seconds(), completed, time.perf_counter()))
+            await asyncio.sleep(min(60, seconds))
+            close(minute)
+
+    watcher = asyncio.create_task(watch())
     await asyncio.gather(*(connection() for _ in range(connections)))
     watcher.cancel()
-    samples[-1].rss = server.rss()  # at the end of the run, whatever the watcher saw last
+    if samples[-1].rss == 0.0:  # the last minute ended with the run, before the watcher woke
+        close(samples[-1])
     return samples, confirmed, answered
 
 
@@ -227,11 +242,13 @@ def report(
         if vacuumed
         else "PostgreSQL's autovacuum kept the statistics.",
         "",
-        "| minute | requests | p50 ms | p99 ms | RSS MB | statuses | 200 with errors |",
-        "|---|---|---|---|---|---|---|",
+        "| minute | requests | p50 ms | p99 ms | RSS MB | server CPU | CPU ms/answer "
+        "| statuses | 200 with errors |",
+        "|---|---|---|---|---|---|---|---|---|",
         *(
             f"| {number} | {len(sample.latencies):,} | {sample.percentile(0.5):.1f} "
-            f"| {sample.percentile(0.99):.1f} | {sample.rss:.1f} "
+            f"| {sample.percentile(0.99):.1f} | {sample.rss:.1f} | {sample.cpu_share:.0%} "
+            f"| {sample.cpu_ms_per_answer:.2f} "
             f"| {', '.join(f'{status}: {count:,}' for status, count in sorted(sample.statuses.items()))} "
             f"| {sample.failed} |"
             for number, sample in enumerate(samples, 1)
