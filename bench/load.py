@@ -16,8 +16,7 @@ run goes on, and no rate would stay at 80 %).
 3. PostgreSQL's autovacuum keeps the planner's statistics up to date as the writes grow the
    tables. Where the server runs without it (this machine's does), the harness stands in:
    `VACUUM (ANALYZE)` every minute, autovacuum's default nap, throttled by its default cost
-   delay. Without either, plans made
-   when a table was empty go on scanning it whole.
+   delay. Without either, plans made when a table was empty go on scanning it whole.
 4. Afterwards, the writes are counted in the database: every create the server confirmed
    must be there exactly once (zero lost writes).
 
