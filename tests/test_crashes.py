@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.test_reseller_sync import SYNC, customer
-from tests.test_server import cli, post, server_process
+from tests.test_server import add_partner, admin_token, cli, post, server_process
 
 PROVIDER = "2d9a4e3c-8f5b-4a7c-9d0e-9f8a7b6c5d4e"
 RESELLER = "3e0b5f4d-9a6c-4b8d-8e1f-0a9b8c7d6e5f"
@@ -106,9 +106,8 @@ def test_payments_cut_off_by_a_killed_server_count_once_when_retried(
     crash_environment: dict[str, str], tmp_path: Path
 ) -> None:
     environment, log = crash_environment, tmp_path / "server.log"
-    cli(environment, "partner", "add", "--tenant-id", PROVIDER, "--name", "Crash Lda",
-        "--kind", "DIRECT_BILL")  # fmt: skip
-    token = cli(environment, "token", "--tenant-id", PROVIDER, "--role", "global_admin").strip()
+    add_partner(environment, PROVIDER, "Crash Lda")
+    token = admin_token(environment, PROVIDER)
     with server_process(environment, log, str(free_port())) as (base, process):
         customer_id = graphql(base, token, NEW_CUSTOMER)["createCustomer"]["customer"]["id"]
         invoices = [
@@ -149,11 +148,9 @@ def test_a_bulk_sync_cut_off_by_a_killed_server_creates_each_customer_once_when_
     crash_environment: dict[str, str], tmp_path: Path
 ) -> None:
     environment, log = crash_environment, tmp_path / "server.log"
-    cli(environment, "partner", "add", "--tenant-id", PROVIDER, "--name", "Crash Distribuidora",
-        "--kind", "INDIRECT_PROVIDER")  # fmt: skip
-    cli(environment, "partner", "add", "--tenant-id", RESELLER, "--name", "Crash Revenda",
-        "--kind", "INDIRECT_RESELLER", "--provider-tenant-id", PROVIDER)  # fmt: skip
-    token = cli(environment, "token", "--tenant-id", PROVIDER, "--role", "global_admin").strip()
+    add_partner(environment, PROVIDER, "Crash Distribuidora", "INDIRECT_PROVIDER")
+    add_partner(environment, RESELLER, "Crash Revenda", "INDIRECT_RESELLER", provider=PROVIDER)
+    token = admin_token(environment, PROVIDER)
     payload = {"customers": [customer(number) for number in range(SYNCED)]}
     with server_process(environment, log, str(free_port())) as (base, process):
         reseller = graphql(base, token, RESELLERS)["resellers"]["nodes"][0]["id"]

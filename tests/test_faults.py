@@ -27,7 +27,7 @@ from resolvers.models import Customer
 from tests.conftest import World, free_port
 from tests.databases import backend
 from tests.test_rate_limits import serving
-from tests.test_server import cli, post, server_process
+from tests.test_server import add_partner, admin_token, cli, post, server_process
 
 postgres_only = pytest.mark.skipif(backend() != "postgres", reason="faults of PostgreSQL")
 SLOW = "SELECT pg_sleep(20)"
@@ -179,20 +179,8 @@ def direct_partner(url: str) -> tuple[dict[str, str], str]:
         "PARTNERGRAPH_RATE_LIMITS": "false",
     }
     cli(environment, "migrate")
-    cli(
-        environment,
-        "partner",
-        "add",
-        "--tenant-id",
-        TENANT,
-        "--name",
-        "Fault AB",
-        "--kind",
-        "DIRECT_BILL",
-    )
-    return environment, cli(
-        environment, "token", "--tenant-id", TENANT, "--role", "global_admin"
-    ).strip()
+    add_partner(environment, TENANT, "Fault AB")
+    return environment, admin_token(environment, TENANT)
 
 
 async def duplicated_names(url: str) -> list[str]:

@@ -26,6 +26,25 @@ def cli(environment: dict[str, str], *arguments: str) -> str:
     return result.stdout
 
 
+def add_partner(
+    environment: dict[str, str],
+    tenant: str,
+    name: str,
+    kind: str = "DIRECT_BILL",
+    provider: str | None = None,
+) -> None:
+    """A partner added with the CLI (a reseller names its provider's tenant)."""
+    under = ("--provider-tenant-id", provider) if provider else ()
+    cli(
+        environment, "partner", "add", "--tenant-id", tenant, "--name", name, "--kind", kind, *under
+    )
+
+
+def admin_token(environment: dict[str, str], tenant: str) -> str:
+    """A token of the tenant's global admin, signed by the CLI."""
+    return cli(environment, "token", "--tenant-id", tenant, "--role", "global_admin").strip()
+
+
 @pytest.fixture
 def server(environment: dict[str, str], tmp_path: Path) -> Iterator[str]:
     cli(environment, "migrate")
@@ -175,18 +194,8 @@ def test_seeding_twice_keeps_the_data_and_prints_tokens_again(environment: dict[
 
 def test_partner_add_and_token_work_from_thecli(server: str, environment: dict[str, str]) -> None:
     tenant = "0f0e0d0c-0b0a-4a09-8807-060504030201"
-    cli(
-        environment,
-        "partner",
-        "add",
-        "--tenant-id",
-        tenant,
-        "--name",
-        "Cli Partner",
-        "--kind",
-        "DIRECT_BILL",
-    )
-    token = cli(environment, "token", "--tenant-id", tenant, "--role", "global_admin").strip()
+    add_partner(environment, tenant, "Cli Partner")
+    token = admin_token(environment, tenant)
     status, body = post(f"{server}/graphql", "{ partner { name kind } }", token)
     assert body.pop("extensions")["cost"]["requested"] == 1
     assert (status, body) == (

@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import free_port
 from tests.databases import backend, create_postgres_database, drop_postgres_database
-from tests.test_server import cli, post, serving
+from tests.test_server import admin_token, cli, post, serving
 
 FOLLOW = """subscription Follow($id: ID!, $after: ID) {
   ticketEvents(ticketId: $id, after: $after) { kind body status visibility }
@@ -54,9 +54,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         cli(environment, "migrate")
         printed = cli(environment, "seed-demo")
         tokens = dict(re.findall(r"^  (\w+)\s+(ey\S+)$", printed, flags=re.MULTILINE))
-        northwind = cli(
-            environment, "token", "--tenant-id", NORTHWIND, "--role", "global_admin"
-        ).strip()
+        northwind = admin_token(environment, NORTHWIND)
         with (
             serving(environment, folder / "first.log") as first,
             serving(environment, folder / "second.log", str(free_port())) as second,

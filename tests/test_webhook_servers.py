@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.databases import backend, create_postgres_database, drop_postgres_database
-from tests.test_server import cli, post, server_process
+from tests.test_server import add_partner, admin_token, cli, post, server_process
 from tests.webhook_receiver import Receiver, receiving
 
 TENANT = "5a1e0c3d-2b4f-4c6a-8d7e-9f0a1b2c3d4e"
@@ -50,17 +50,7 @@ def environment(tmp_path: Path) -> Iterator[dict[str, str]]:
     }
     try:
         cli(environment, "migrate")
-        cli(
-            environment,
-            "partner",
-            "add",
-            "--tenant-id",
-            TENANT,
-            "--name",
-            "Fabrikam",
-            "--kind",
-            "DIRECT_BILL",
-        )
+        add_partner(environment, TENANT, "Fabrikam")
         yield environment
     finally:
         if backend() == "postgres":
@@ -77,10 +67,6 @@ async def call(base: str, token: str, query: str, **variables: Any) -> dict[str,
     assert status == 200, body
     assert "errors" not in body, body
     return body["data"]
-
-
-def admin_token(environment: dict[str, str]) -> str:
-    return cli(environment, "token", "--tenant-id", TENANT, "--role", "global_admin").strip()
 
 
 async def settled(base: str, token: str, endpoint: str, count: int) -> list[dict[str, Any]]:
@@ -101,7 +87,7 @@ def distinct_events(receiver: Receiver) -> set[str]:
 async def test_a_delivery_cut_off_by_a_killed_server_is_sent_after_a_restart(
     environment: dict[str, str], tmp_path: Path
 ) -> None:
-    token = admin_token(environment)
+    token = admin_token(environment, TENANT)
     log = tmp_path / "servers.log"
     async with receiving() as receiver:
         receiver.hold = asyncio.Event()  # the first attempts get no answer
@@ -125,7 +111,7 @@ async def test_a_delivery_cut_off_by_a_killed_server_is_sent_after_a_restart(
 async def test_events_recorded_while_no_server_delivers_are_sent_when_one_starts(
     environment: dict[str, str], tmp_path: Path
 ) -> None:
-    token = admin_token(environment)
+    token = admin_token(environment, TENANT)
     quiet = {**environment, "PARTNERGRAPH_WEBHOOKS_DELIVER": "false"}
     async with receiving() as receiver:
         with server(quiet, tmp_path / "quiet.log") as (base, _):
@@ -146,7 +132,7 @@ async def test_events_recorded_while_no_server_delivers_are_sent_when_one_starts
 async def test_two_servers_sharing_postgresql_deliver_each_event_once(
     environment: dict[str, str], tmp_path: Path
 ) -> None:
-    token = admin_token(environment)
+    token = admin_token(environment, TENANT)
     count = 40
     async with receiving() as receiver:
         with (
