@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from auth.viewer import Viewer
 from resolvers.errors import BadInput, DomainError, IdempotencyKeyReused
 from resolvers.models import IdempotencyKey
+from resolvers.rows import Where, select_rows
 
 Row = TypeVar("Row")
 
@@ -50,11 +51,11 @@ async def replayed_entity(
         return None
     if not key.strip() or len(key) > MAX_KEY_LENGTH:
         raise BadInput("idempotency.key_length", field=["idempotencyKey"], maximum=MAX_KEY_LENGTH)
-    record = await IdempotencyKey.get_or_none(
-        partner_id=viewer.partner_id, operation=operation, key=key
-    )
-    if record is None:
+    where = Where(IdempotencyKey).equal(partner_id=viewer.partner_id, operation=operation, key=key)
+    records = await select_rows(where, limit=1)
+    if not records:
         return None
+    [record] = records
     if record.fingerprint != fingerprint(payload):
         raise IdempotencyKeyReused("idempotency.key_reused", field=["idempotencyKey"])
     return record.entity_id
