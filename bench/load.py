@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import itertools
 import math
-import os
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,7 @@ from datetime import UTC, datetime
 import asyncpg
 import orjson
 
+from bench.cores import database_beside_driver, pin_driver, where_database
 from bench.dataset import DIRECT_TENANT, PROVIDER_TENANT, prepare
 from bench.driver import read_response, request_bytes
 from bench.queries import queries
@@ -222,6 +222,7 @@ def report(
     rows: Counter[str],
     args: argparse.Namespace,
     vacuumed: bool,
+    database_apart: bool,
 ) -> str:
     duplicated = sum(count - 1 for count in rows.values() if count > 1)
     errors = sum(
@@ -230,6 +231,7 @@ def report(
     lines = [
         f"## Mixed load, PostgreSQL — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
+        f"The server on core 0, the driver on core 1{where_database('postgres', database_apart)}.",
         f"Mix of every 10 requests: {', '.join(f'{MIX.count(name)} {name}' for name in dict.fromkeys(MIX))}.",
         f"Capacity: {statistics.median(rounds):,.0f} req/s: the median of {len(rounds)} rounds of "
         f"{CAPACITY_SECONDS} s on {CONNECTIONS} connections, as fast as answered "
@@ -294,7 +296,7 @@ def run(args: argparse.Namespace) -> str:
         RESULTS / "load-postgres.log",
     )
     try:
-        with autovacuum(database_url) as vacuumed:
+        with database_beside_driver(database_url) as apart, autovacuum(database_url) as vacuumed:
             rounds, rate, samples, confirmed = _measure(
                 server, data.customers, run_id, reads, writes, args
             )
@@ -302,7 +304,7 @@ def run(args: argparse.Namespace) -> str:
         server.stop()
     rows = asyncio.run(stored(database_url, run_id))
     missing = sorted(set(rows) ^ {created_name(run_id, number) for number in confirmed})
-    text = report(rounds, rate, samples, len(confirmed), rows, args, vacuumed)
+    text = report(rounds, rate, samples, len(confirmed), rows, args, vacuumed, apart)
     if missing:
         text += f"\nConfirmed but missing, or stored but not confirmed: {missing[:10]}\n"
     return text
@@ -338,8 +340,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=int, default=5)
     parser.add_argument("--share", type=float, default=0.8, help="of the measured capacity")
     args = parser.parse_args()
-    if (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(0, {1})  # the driver on core 1, the server on core 0
+    pin_driver()
     RESULTS.mkdir(parents=True, exist_ok=True)
     text = run(args)
     (RESULTS / "load-postgres.md").write_text(text)

@@ -24,6 +24,7 @@ from pathlib import Path
 import jwt
 
 from bench import costs
+from bench.cores import database_beside_driver, pin_driver, server_prefix, where_database
 from bench.dataset import PROVIDER_TENANT, SIZES, prepare
 from bench.driver import Measurement, drive
 from bench.queries import Query, queries
@@ -67,10 +68,9 @@ class Server:
         self, command: list[str], environment: dict[str, str], port: int, log: Path
     ) -> None:
         self.port = port
-        pin = ["taskset", "-c", "0"] if (os.cpu_count() or 1) > 1 else []
         with log.open("w") as output:
             self.process = subprocess.Popen(
-                [*pin, *command],
+                [*server_prefix(), *command],
                 cwd=ROOT,
                 env={**os.environ, **environment},
                 stdout=output,
@@ -234,18 +234,19 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
         ],
     }
     servers: dict[str, Server] = {}
-    try:
-        for name, command in targets.items():
-            port = _free_port()
-            log = RESULTS / f"{name}-{backend}.log"
-            servers[name] = Server(
-                [part.replace("{port}", str(port)) for part in command], environment, port, log
-            )
-        measured = asyncio.run(_measure(servers, operations, token, args))
-        soak = asyncio.run(_soak(servers["ours"], operations[0], token, args.soak))
-    finally:
-        for server in servers.values():
-            server.stop()
+    with database_beside_driver(database_url) as apart:
+        try:
+            for name, command in targets.items():
+                port = _free_port()
+                log = RESULTS / f"{name}-{backend}.log"
+                servers[name] = Server(
+                    [part.replace("{port}", str(port)) for part in command], environment, port, log
+                )
+            measured = asyncio.run(_measure(servers, operations, token, args))
+            soak = asyncio.run(_soak(servers["ours"], operations[0], token, args.soak))
+        finally:
+            for server in servers.values():
+                server.stop()
     rows = [
         Row(operation, ours[0], floor[0], ours[1], floor[1])
         for operation, ours, floor in zip(
@@ -255,7 +256,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
     page_costs = asyncio.run(costs.measure(database_url, PROVIDER_TENANT, SUBJECT))
     deep = asyncio.run(costs.deep_pagination(database_url, PROVIDER_TENANT, SUBJECT))
     return (
-        _report(backend, database_url, data.customers, rows, args)
+        _report(backend, database_url, data.customers, rows, args, apart)
         + costs.report(page_costs)
         + costs.deep_report(deep)
         + _soak_report(operations[0], soak)
@@ -263,12 +264,18 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
 
 
 def _report(
-    backend: str, database_url: str, customers: int, rows: list[Row], args: argparse.Namespace
+    backend: str,
+    database_url: str,
+    customers: int,
+    rows: list[Row],
+    args: argparse.Namespace,
+    database_apart: bool,
 ) -> str:
     lines = [
         f"## {backend}: {customers:,} customers — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"One uvicorn process on core 0, driver on core 1, {args.connections} connections, "
+        f"One uvicorn process on core 0, driver on core 1{where_database(backend, database_apart)}, "
+        f"{args.connections} connections, "
         f"{args.duration:g} s per operation and server, in {args.rounds} alternating rounds, "
         f"after {args.warmup:g} s of warm-up.",
         "",
@@ -333,8 +340,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     backends = args.backend or ["sqlite", "postgres"]
-    if (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(0, {1})  # the driver on core 1, the servers on core 0
+    pin_driver()
     RESULTS.mkdir(parents=True, exist_ok=True)
     failed = False
     # Each backend in a process of its own: Tortoise keeps per-model statements written for

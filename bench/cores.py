@@ -1,0 +1,119 @@
+"""Where the benchmark's processes run, on a machine of two cores or more: the server measured
+alone on core 0; the driver, and a PostgreSQL server running on this machine, on core 1.
+
+In production the database has a machine of its own. Here, left to the scheduler, its work
+(statements, VACUUM, checkpoints) would now and then run on the server's core, and its
+bursts would count as the server's slowness: the server's CPU per answer rose by about a
+tenth where PostgreSQL shared its core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import asyncpg
+
+SERVER_CORE, DRIVER_CORE = 0, 1
+PROC = Path("/proc")
+
+
+def separate() -> bool:
+    """Whether the machine has the cores to keep the server apart."""
+    return (os.cpu_count() or 1) > 1
+
+
+def server_prefix() -> list[str]:
+    """What a server's command starts with: `taskset` pinning it to its core."""
+    return ["taskset", "-c", str(SERVER_CORE)] if separate() else []
+
+
+def pin_driver() -> None:
+    """This process (the driver) to its core."""
+    if separate():
+        os.sched_setaffinity(0, {DRIVER_CORE})
+
+
+@contextmanager
+def database_beside_driver(database_url: str) -> Iterator[bool]:
+    """While inside, the processes of the PostgreSQL server at `database_url` (and those it
+    starts meanwhile) run on the driver's core; yields whether they do: not for another
+    database, a server on another machine, or one whose processes this user may not move."""
+    postgres = database_url.startswith(("postgres://", "postgresql://"))
+    postmaster = _postmaster(database_url) if postgres and separate() else None
+    if postmaster is None:
+        yield False
+        return
+    original = os.sched_getaffinity(postmaster)
+    try:
+        _pin_family(postmaster, {DRIVER_CORE})
+    except PermissionError:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        _pin_family(postmaster, original)
+
+
+def where_database(backend: str, apart: bool) -> str:
+    """The report's words on where PostgreSQL ran."""
+    if backend != "postgres":
+        return ""
+    return ", PostgreSQL with the driver" if apart else ", PostgreSQL on either core"
+
+
+def _postmaster(database_url: str) -> int | None:
+    """The process id of PostgreSQL's postmaster, if it runs on this machine: the parent of
+    the backend serving a session (both named `postgres`), looked up while the session lasts."""
+
+    async def postmaster() -> int | None:
+        session = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+        try:
+            backend = await session.fetchval("SELECT pg_backend_pid()")
+            parent = _parent(backend)
+            return parent if _command(backend) == _command(parent) == "postgres" else None
+        finally:
+            await session.close()
+
+    try:
+        return asyncio.run(postmaster())
+    except (OSError, ValueError, asyncpg.PostgresError):
+        return None
+
+
+def _pin_family(postmaster: int, cores: set[int]) -> None:
+    """The postmaster and its children (backends, background workers) to `cores`; a child
+    that ends meanwhile is skipped. Children started later inherit the postmaster's cores."""
+    os.sched_setaffinity(postmaster, cores)
+    for child in _children(postmaster):
+        with suppress(ProcessLookupError):
+            os.sched_setaffinity(child, cores)
+
+
+def _children(parent: int) -> list[int]:
+    children = []
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if _parent(int(entry.name)) == parent:
+                children.append(int(entry.name))
+        except OSError:
+            continue
+    return children
+
+
+def _parent(pid: int) -> int:
+    # /proc/<pid>/stat: "pid (command) state ppid …"; the command may hold spaces
+    return int((PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _command(pid: int) -> str:
+    try:
+        return (PROC / str(pid) / "comm").read_text().strip()
+    except OSError:
+        return ""
