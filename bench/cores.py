@@ -13,12 +13,14 @@ import asyncio
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 
 SERVER_CORE, DRIVER_CORE = 0, 1
 PROC = Path("/proc")
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def separate() -> bool:
@@ -37,33 +39,51 @@ def pin_driver() -> None:
         os.sched_setaffinity(0, {DRIVER_CORE})
 
 
+@dataclass(frozen=True)
+class LocalDatabase:
+    """A PostgreSQL server on this machine, by its postmaster's process id."""
+
+    postmaster: int
+
+    def cpu_seconds(self) -> float:
+        """The CPU time its processes have used so far: the postmaster's own, its children's
+        that run, and (counted in the postmaster's) those that ended."""
+        ended = _stat(self.postmaster)[13:15]  # cutime, cstime
+        total = process_cpu_seconds(self.postmaster) + sum(map(int, ended)) / _TICKS
+        for child in _children(self.postmaster):
+            with suppress(OSError):
+                total += process_cpu_seconds(child)
+        return total
+
+
 @contextmanager
-def database_beside_driver(database_url: str) -> Iterator[bool]:
+def database_beside_driver(database_url: str) -> Iterator[LocalDatabase | None]:
     """While inside, the processes of the PostgreSQL server at `database_url` (and those it
-    starts meanwhile) run on the driver's core; yields whether they do: not for another
-    database, a server on another machine, or one whose processes this user may not move."""
+    starts meanwhile) run on the driver's core; yields that server, or None where it can't:
+    another database, a server on another machine, or one whose processes this user may not
+    move."""
     postgres = database_url.startswith(("postgres://", "postgresql://"))
     postmaster = _postmaster(database_url) if postgres and separate() else None
     if postmaster is None:
-        yield False
+        yield None
         return
     original = os.sched_getaffinity(postmaster)
     try:
         _pin_family(postmaster, {DRIVER_CORE})
     except PermissionError:
-        yield False
+        yield None
         return
     try:
-        yield True
+        yield LocalDatabase(postmaster)
     finally:
         _pin_family(postmaster, original)
 
 
-def where_database(backend: str, apart: bool) -> str:
+def where_database(backend: str, database: LocalDatabase | None) -> str:
     """The report's words on where PostgreSQL ran."""
     if backend != "postgres":
         return ""
-    return ", PostgreSQL with the driver" if apart else ", PostgreSQL on either core"
+    return ", PostgreSQL with the driver" if database else ", PostgreSQL on either core"
 
 
 def _postmaster(database_url: str) -> int | None:
@@ -107,9 +127,20 @@ def _children(parent: int) -> list[int]:
     return children
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """The user and system CPU time process `pid` has used so far."""
+    utime, stime = _stat(pid)[11:13]
+    return (int(utime) + int(stime)) / _TICKS
+
+
 def _parent(pid: int) -> int:
-    # /proc/<pid>/stat: "pid (command) state ppid …"; the command may hold spaces
-    return int((PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    return int(_stat(pid)[1])
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after "pid (command)", which may hold spaces: the state
+    first, the parent's id second."""
+    return (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
 
 
 def _command(pid: int) -> str:

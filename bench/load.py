@@ -12,7 +12,8 @@ run goes on, and no rate would stay at 80 %).
 2. Load: the same mix, paced at a fixed share of that rate (an open loop: each request has
    its moment, and its latency counts from that moment, so a stalled server can't hide its
    queue by sending less). Each minute: requests, p50/p99 latency, server RSS, its CPU
-   (share of its core, and per answer), answers by status.
+   (share of its core, and per answer), PostgreSQL's CPU when it runs on this machine (on
+   the driver's core: `bench.cores`), answers by status.
 3. PostgreSQL's autovacuum keeps the planner's statistics up to date as the writes grow the
    tables. Where the server runs without it (this machine's does), the harness stands in:
    `VACUUM (ANALYZE)` every minute, autovacuum's default nap, throttled by its default cost
@@ -43,7 +44,7 @@ from datetime import UTC, datetime
 import asyncpg
 import orjson
 
-from bench.cores import database_beside_driver, pin_driver, where_database
+from bench.cores import LocalDatabase, database_beside_driver, pin_driver, where_database
 from bench.dataset import DIRECT_TENANT, PROVIDER_TENANT, prepare
 from bench.driver import read_response, request_bytes
 from bench.queries import queries
@@ -75,6 +76,7 @@ class Minute:
     # the server's during this minute of the clock: share of its core, and per answer
     cpu_share: float = 0.0
     cpu_ms_per_answer: float = 0.0
+    database_cpu_share: float | None = None  # PostgreSQL's, when it runs on this machine
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -111,6 +113,7 @@ async def load(
     seconds: float,
     rate: float | None,
     connections: int,
+    database: LocalDatabase | None = None,
 ) -> tuple[list[Minute], set[int], int]:
     """The mix for `seconds`: paced at `rate` a second (latency from each request's moment),
     or as fast as `connections` get answers (None). Each minute's figures, the numbers of the
@@ -145,18 +148,24 @@ async def load(
         finally:
             writer.close()
 
-    opened: list[tuple[float, int, float]] = []  # each minute's CPU, answers and moment
+    # each minute's start: the server's CPU, answers, the moment, the database's CPU
+    opened: list[tuple[float, int, float, float]] = []
+
+    def database_cpu() -> float:
+        return database.cpu_seconds() if database is not None else 0.0
 
     def close(minute: Minute) -> None:
-        cpu, answers, moment = opened[-1]
-        used = server.cpu_seconds() - cpu
+        cpu, answers, moment, database_at = opened[-1]
+        used, elapsed = server.cpu_seconds() - cpu, time.perf_counter() - moment
         minute.rss = server.rss()
-        minute.cpu_share = used / (time.perf_counter() - moment)
+        minute.cpu_share = used / elapsed
         minute.cpu_ms_per_answer = used * 1000 / max(1, completed - answers)
+        if database is not None:
+            minute.database_cpu_share = (database_cpu() - database_at) / elapsed
 
     async def watch() -> None:
         for minute in samples:
-            opened.append((server.cpu_seconds(), completed, time.perf_counter()))
+            opened.append((server.cpu_seconds(), completed, time.perf_counter(), database_cpu()))
             await asyncio.sleep(min(60, seconds))
             close(minute)
 
@@ -222,7 +231,7 @@ def report(
     rows: Counter[str],
     args: argparse.Namespace,
     vacuumed: bool,
-    database_apart: bool,
+    database: LocalDatabase | None,
 ) -> str:
     duplicated = sum(count - 1 for count in rows.values() if count > 1)
     errors = sum(
@@ -231,7 +240,7 @@ def report(
     lines = [
         f"## Mixed load, PostgreSQL — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"The server on core 0, the driver on core 1{where_database('postgres', database_apart)}.",
+        f"The server on core 0, the driver on core 1{where_database('postgres', database)}.",
         f"Mix of every 10 requests: {', '.join(f'{MIX.count(name)} {name}' for name in dict.fromkeys(MIX))}.",
         f"Capacity: {statistics.median(rounds):,.0f} req/s: the median of {len(rounds)} rounds of "
         f"{CAPACITY_SECONDS} s on {CONNECTIONS} connections, as fast as answered "
@@ -244,12 +253,13 @@ def report(
         else "PostgreSQL's autovacuum kept the statistics.",
         "",
         "| minute | requests | p50 ms | p99 ms | RSS MB | server CPU | CPU ms/answer "
-        "| statuses | 200 with errors |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| PostgreSQL CPU | statuses | 200 with errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *(
             f"| {number} | {len(sample.latencies):,} | {sample.percentile(0.5):.1f} "
             f"| {sample.percentile(0.99):.1f} | {sample.rss:.1f} | {sample.cpu_share:.0%} "
             f"| {sample.cpu_ms_per_answer:.2f} "
+            f"| {'–' if sample.database_cpu_share is None else f'{sample.database_cpu_share:.0%}'} "
             f"| {', '.join(f'{status}: {count:,}' for status, count in sorted(sample.statuses.items()))} "
             f"| {sample.failed} |"
             for number, sample in enumerate(samples, 1)
@@ -296,15 +306,15 @@ def run(args: argparse.Namespace) -> str:
         RESULTS / "load-postgres.log",
     )
     try:
-        with database_beside_driver(database_url) as apart, autovacuum(database_url) as vacuumed:
+        with database_beside_driver(database_url) as database, autovacuum(database_url) as vacuumed:
             rounds, rate, samples, confirmed = _measure(
-                server, data.customers, run_id, reads, writes, args
+                server, database, data.customers, run_id, reads, writes, args
             )
     finally:
         server.stop()
     rows = asyncio.run(stored(database_url, run_id))
     missing = sorted(set(rows) ^ {created_name(run_id, number) for number in confirmed})
-    text = report(rounds, rate, samples, len(confirmed), rows, args, vacuumed, apart)
+    text = report(rounds, rate, samples, len(confirmed), rows, args, vacuumed, database)
     if missing:
         text += f"\nConfirmed but missing, or stored but not confirmed: {missing[:10]}\n"
     return text
@@ -312,6 +322,7 @@ def run(args: argparse.Namespace) -> str:
 
 def _measure(
     server: Server,
+    database: LocalDatabase | None,
     customers: int,
     run_id: str,
     reads: dict[str, str],
@@ -330,7 +341,9 @@ def _measure(
     rate = statistics.median(rounds) * args.share
     request = mixed_requests(customers, run_id, reads, writes)
     samples, confirmed, _ = asyncio.run(
-        load(server, request, seconds=args.minutes * 60, rate=rate, connections=64)
+        load(
+            server, request, seconds=args.minutes * 60, rate=rate, connections=64, database=database
+        )
     )
     return rounds, rate, samples, confirmed
 

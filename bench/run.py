@@ -24,7 +24,14 @@ from pathlib import Path
 import jwt
 
 from bench import costs
-from bench.cores import database_beside_driver, pin_driver, server_prefix, where_database
+from bench.cores import (
+    LocalDatabase,
+    database_beside_driver,
+    pin_driver,
+    process_cpu_seconds,
+    server_prefix,
+    where_database,
+)
 from bench.dataset import PROVIDER_TENANT, SIZES, prepare
 from bench.driver import Measurement, drive
 from bench.queries import Query, queries
@@ -94,8 +101,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User and system CPU time the server process has used so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.process.pid)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -269,12 +275,12 @@ def _report(
     customers: int,
     rows: list[Row],
     args: argparse.Namespace,
-    database_apart: bool,
+    database: LocalDatabase | None,
 ) -> str:
     lines = [
         f"## {backend}: {customers:,} customers — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"One uvicorn process on core 0, driver on core 1{where_database(backend, database_apart)}, "
+        f"One uvicorn process on core 0, driver on core 1{where_database(backend, database)}, "
         f"{args.connections} connections, "
         f"{args.duration:g} s per operation and server, in {args.rounds} alternating rounds, "
         f"after {args.warmup:g} s of warm-up.",
