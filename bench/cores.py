@@ -83,7 +83,7 @@ def where_database(backend: str, database: LocalDatabase | None) -> str:
     """The report's words on where PostgreSQL ran."""
     if backend != "postgres":
         return ""
-    return ", PostgreSQL with the driver" if database else ", PostgreSQL on either core"
+    return ", PostgreSQL on core 1 too" if database is not None else ", PostgreSQL on either core"
 
 
 def _postmaster(database_url: str) -> int | None:

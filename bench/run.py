@@ -240,7 +240,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
         ],
     }
     servers: dict[str, Server] = {}
-    with database_beside_driver(database_url) as apart:
+    with database_beside_driver(database_url) as database:
         try:
             for name, command in targets.items():
                 port = _free_port()
@@ -262,7 +262,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> str:
     page_costs = asyncio.run(costs.measure(database_url, PROVIDER_TENANT, SUBJECT))
     deep = asyncio.run(costs.deep_pagination(database_url, PROVIDER_TENANT, SUBJECT))
     return (
-        _report(backend, database_url, data.customers, rows, args, apart)
+        _report(backend, database_url, data.customers, rows, args, database)
         + costs.report(page_costs)
         + costs.deep_report(deep)
         + _soak_report(operations[0], soak)
