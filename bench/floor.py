@@ -113,7 +113,7 @@ db = Database()
 URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 
-@lru_cache(maxsize=1 << 15)  # as partnergraph keeps the ids it served lately
+@lru_cache(maxsize=1 << 14)  # as partnergraph keeps the ids it served lately (RECENT_IDS)
 def global_id(type_name: str, pk: int) -> str:
     return (
         b2a_base64(b"%s:%d" % (type_name.encode(), pk), newline=False)
@@ -123,7 +123,7 @@ def global_id(type_name: str, pk: int) -> str:
     )
 
 
-@lru_cache(maxsize=1 << 15)
+@lru_cache(maxsize=1 << 14)
 def cursor(pk: int) -> str:
     return b2a_base64(b"cursor:%d" % pk, newline=False).translate(URL_SAFE).decode()
 
