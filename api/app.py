@@ -21,6 +21,7 @@ from api import database
 from api.admission import Admission
 from api.authentication import Authenticator
 from api.bulk import BulkExport
+from api.gate import Gate
 from api.graphql_view import GraphQLView
 from api.metrics import Metrics, MetricsEndpoint
 from api.middleware import RequestContext
@@ -137,6 +138,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         authenticator=Authenticator(token_verifier(settings)),
         admission=admission(settings, engine),
         persisted=PersistedQueries(),
+        gate=Gate(settings.limits.concurrent_operations),
         max_body_bytes=settings.limits.max_body_bytes,
         timeout_seconds=settings.limits.timeout_seconds,
         graphiql=settings.graphiql,
@@ -186,10 +188,11 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Starlette
         authenticator=view.authenticator,
         admission=view.admission,
         persisted=view.persisted,
+        gate=view.gate,
         timeout_seconds=settings.limits.timeout_seconds,
         max_message_bytes=settings.limits.max_body_bytes,
     )
-    metrics = Metrics()
+    metrics = Metrics(view.gate)
     scrape = MetricsEndpoint(
         metrics,
         token=settings.metrics_token,

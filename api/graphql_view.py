@@ -19,6 +19,7 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from api.admission import Admission, Throttled
 from api.authentication import Authenticator
+from api.gate import Gate
 from api.logs import REQUEST_ID
 from api.persisted import PersistedQueries
 from auth.viewer import Viewer
@@ -43,6 +44,7 @@ class GraphQLView:
     authenticator: Authenticator
     admission: Admission
     persisted: PersistedQueries
+    gate: Gate
     max_body_bytes: int
     timeout_seconds: float
     graphiql: bool
@@ -87,7 +89,8 @@ class GraphQLView:
         asked = graphql_request(payload)
         if asked is None:
             return refusal(400, "request.not_graphql", "BAD_USER_INPUT", language, media_type)
-        return await self._run(request, asked, language, media_type)
+        async with self.gate.turn():
+            return await self._run(request, asked, language, media_type)
 
     async def _run(
         self, request: Request, graphql_request: GraphQLRequest, language: str, media_type: str

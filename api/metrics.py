@@ -1,5 +1,6 @@
 """Prometheus metrics on `/metrics`: GraphQL requests and their latency by operation name,
-errors by code, the database pool, and what waits (webhook deliveries, the change feed).
+errors by code, operations running and waiting their turn, the database pool, and what waits
+(webhook deliveries, the change feed).
 
 Operation names are the clients' own words: the first `MAX_OPERATION_NAMES` distinct ones
 get series of their own, later ones count as `other`, so that no client can grow the series
@@ -21,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from api import database
+from api.gate import Gate
 from resolvers.backlogs import backlogs
 from resolvers.errors import connection_lost
 
@@ -34,6 +36,7 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 
 @dataclass
 class Metrics:
+    gate: Gate
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     names: set[str] = field(default_factory=set)
 
@@ -59,6 +62,12 @@ class Metrics:
             "Errors in GraphQL answers, by code.",
             ["code"],
             registry=self.registry,
+        )
+        self.operations = gauge(
+            "partnergraph_operations",
+            "The process's GraphQL operations: running, waiting their turn, and the most that "
+            "run at once.",
+            "state",
         )
         self.pool = gauge(
             "partnergraph_database_connections",
@@ -134,6 +143,13 @@ class Metrics:
         return observed
 
     async def collect(self) -> bytes:
+        gate = self.gate
+        for state, value in (
+            ("running", gate.running),
+            ("waiting", gate.waiting),
+            ("maximum", gate.limit),
+        ):
+            self.operations.labels(state).set(value)
         use = database.pool_use()
         if use is not None:
             for state, value in zip(("in_use", "idle", "maximum"), use, strict=True):

@@ -36,6 +36,7 @@ class Limits:
     max_root_fields: int = 20
     max_cost: int = 20_000  # points an operation may cost (schema/cost.py)
     timeout_seconds: float = 10.0  # an operation still running then is stopped
+    concurrent_operations: int = 8  # running at once in a process; others wait (api/gate.py)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,9 @@ class Settings:
                 max_root_fields=int(env.number("MAX_ROOT_FIELDS", defaults.max_root_fields)),
                 max_cost=int(env.number("MAX_COST", defaults.max_cost)),
                 timeout_seconds=env.number("TIMEOUT_SECONDS", defaults.timeout_seconds),
+                concurrent_operations=int(
+                    env.number("CONCURRENT_OPERATIONS", defaults.concurrent_operations)
+                ),
             ),
             rate_limits=RateLimits(
                 enabled=env.flag("RATE_LIMITS", rates.enabled),

@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from api.admission import Admission, Throttled
 from api.authentication import Authenticator
+from api.gate import Gate
 from api.graphql_view import graphql_request
 from api.persisted import PersistedQueries
 from auth.viewer import Viewer
@@ -53,6 +54,7 @@ class GraphQLWebSocket:
     authenticator: Authenticator
     admission: Admission
     persisted: PersistedQueries
+    gate: Gate
     max_message_bytes: int
     timeout_seconds: float
 
@@ -261,8 +263,8 @@ class _Session:
         if prepared.is_subscription:
             return await self.server.engine.subscribe(prepared, request, context)
         seconds = self.server.timeout_seconds
-        try:  # a query or a mutation has the time limit of POST
-            async with asyncio.timeout(seconds):
+        try:  # a query or a mutation waits its turn and has the time limit of POST
+            async with self.server.gate.turn(), asyncio.timeout(seconds):
                 return await self.server.engine.execute(prepared, request, context)
         except TimeoutError:
             raise RequestError(

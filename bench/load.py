@@ -59,6 +59,7 @@ from bench.run import (
     _free_port,
     _token,
 )
+from bench.speed import Speed
 
 CONNECTIONS = 16  # of the capacity measurement, as `make bench`
 CAPACITY_ROUNDS, CAPACITY_SECONDS = 3, 60  # capacity is what the server sustains, not a burst
@@ -77,6 +78,7 @@ class Minute:
     cpu_share: float = 0.0
     cpu_ms_per_answer: float = 0.0
     database_cpu_share: float | None = None  # PostgreSQL's, when it runs on this machine
+    probe_ms: float | None = None  # the machine's speed: `bench.speed`'s unit in CPU ms
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -114,6 +116,7 @@ async def load(
     rate: float | None,
     connections: int,
     database: LocalDatabase | None = None,
+    speed: Speed | None = None,
 ) -> tuple[list[Minute], set[int], int]:
     """The mix for `seconds`: paced at `rate` a second (latency from each request's moment),
     or as fast as `connections` get answers (None). Each minute's figures, the numbers of the
@@ -162,6 +165,8 @@ async def load(
         minute.cpu_ms_per_answer = used * 1000 / max(1, completed - answers)
         if database is not None:
             minute.database_cpu_share = (database_cpu() - database_at) / elapsed
+        if speed is not None:
+            minute.probe_ms = speed.unit_ms(moment, time.perf_counter())
 
     async def watch() -> None:
         for minute in samples:
@@ -225,6 +230,7 @@ async def stored(database_url: str, run: str) -> Counter[str]:
 
 def report(
     rounds: list[float],
+    capacity_probe_ms: float | None,
     rate: float,
     samples: list[Minute],
     confirmed: int,
@@ -245,6 +251,10 @@ def report(
         f"Capacity: {statistics.median(rounds):,.0f} req/s: the median of {len(rounds)} rounds of "
         f"{CAPACITY_SECONDS} s on {CONNECTIONS} connections, as fast as answered "
         f"({', '.join(f'{rate:,.0f}' for rate in rounds)} req/s).",
+        "The machine's speed: `bench.speed`'s fixed unit of work took "
+        f"{_ms(capacity_probe_ms)} of CPU (median) on the server's core during the capacity "
+        "rounds; each minute's is below, with its ratio (above 1: a slower machine than the "
+        "capacity was measured on).",
         f"Load: {rate:,.0f} req/s ({args.share:.0%} of capacity) for {len(samples)} minutes, "
         "paced, latency counted from each request's moment.",
         "PostgreSQL's autovacuum is off here: the harness ran VACUUM (ANALYZE) every "
@@ -253,13 +263,14 @@ def report(
         else "PostgreSQL's autovacuum kept the statistics.",
         "",
         "| minute | requests | p50 ms | p99 ms | RSS MB | server CPU | CPU ms/answer "
-        "| PostgreSQL CPU | statuses | 200 with errors |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| PostgreSQL CPU | probe unit | statuses | 200 with errors |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         *(
             f"| {number} | {len(sample.latencies):,} | {sample.percentile(0.5):.1f} "
             f"| {sample.percentile(0.99):.1f} | {sample.rss:.1f} | {sample.cpu_share:.0%} "
             f"| {sample.cpu_ms_per_answer:.2f} "
             f"| {'–' if sample.database_cpu_share is None else f'{sample.database_cpu_share:.0%}'} "
+            f"| {_ms(sample.probe_ms)}{_ratio(sample.probe_ms, capacity_probe_ms)} "
             f"| {', '.join(f'{status}: {count:,}' for status, count in sorted(sample.statuses.items()))} "
             f"| {sample.failed} |"
             for number, sample in enumerate(samples, 1)
@@ -270,6 +281,14 @@ def report(
         f"lost writes: {confirmed - len(rows):,}.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} ms"
+
+
+def _ratio(value: float | None, reference: float | None) -> str:
+    return "" if value is None or not reference else f" ({value / reference:.2f}×)"
 
 
 async def _ensure_writer(database_url: str) -> None:
@@ -306,15 +325,21 @@ def run(args: argparse.Namespace) -> str:
         RESULTS / "load-postgres.log",
     )
     try:
-        with database_beside_driver(database_url) as database, autovacuum(database_url) as vacuumed:
-            rounds, rate, samples, confirmed = _measure(
-                server, database, data.customers, run_id, reads, writes, args
+        with (
+            database_beside_driver(database_url) as database,
+            autovacuum(database_url) as vacuumed,
+            Speed() as speed,
+        ):
+            rounds, capacity_probe_ms, rate, samples, confirmed = _measure(
+                server, database, speed, data.customers, run_id, reads, writes, args
             )
     finally:
         server.stop()
     rows = asyncio.run(stored(database_url, run_id))
     missing = sorted(set(rows) ^ {created_name(run_id, number) for number in confirmed})
-    text = report(rounds, rate, samples, len(confirmed), rows, args, vacuumed, database)
+    text = report(
+        rounds, capacity_probe_ms, rate, samples, len(confirmed), rows, args, vacuumed, database
+    )
     if missing:
         text += f"\nConfirmed but missing, or stored but not confirmed: {missing[:10]}\n"
     return text
@@ -323,29 +348,38 @@ def run(args: argparse.Namespace) -> str:
 def _measure(
     server: Server,
     database: LocalDatabase | None,
+    speed: Speed,
     customers: int,
     run_id: str,
     reads: dict[str, str],
     writes: dict[str, str],
     args: argparse.Namespace,
-) -> tuple[list[float], float, list[Minute], set[int]]:
-    """The capacity rounds, then the paced load: (the rounds' rates, the load's rate, its
-    minutes, the numbers of its confirmed creates)."""
+) -> tuple[list[float], float | None, float, list[Minute], set[int]]:
+    """The capacity rounds, then the paced load: (the rounds' rates, the machine probe's unit
+    meanwhile, the load's rate, its minutes, the numbers of its confirmed creates)."""
     rounds = []
+    began = time.perf_counter()
     for number in range(CAPACITY_ROUNDS):
         measuring = mixed_requests(customers, f"{run_id}-capacity{number}", reads, writes)
         _, _, answered = asyncio.run(
             load(server, measuring, seconds=CAPACITY_SECONDS, rate=None, connections=CONNECTIONS)
         )
         rounds.append(answered / CAPACITY_SECONDS)
+    capacity_probe_ms = speed.unit_ms(began, time.perf_counter())
     rate = statistics.median(rounds) * args.share
     request = mixed_requests(customers, run_id, reads, writes)
     samples, confirmed, _ = asyncio.run(
         load(
-            server, request, seconds=args.minutes * 60, rate=rate, connections=64, database=database
+            server,
+            request,
+            seconds=args.minutes * 60,
+            rate=rate,
+            connections=64,
+            database=database,
+            speed=speed,
         )
     )
-    return rounds, rate, samples, confirmed
+    return rounds, capacity_probe_ms, rate, samples, confirmed
 
 
 def main() -> int:
