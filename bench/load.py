@@ -13,7 +13,10 @@ run goes on, and no rate would stay at 80 %).
    its moment, and its latency counts from that moment, so a stalled server can't hide its
    queue by sending less). Each minute: requests, p50/p99 latency, server RSS, its CPU
    (share of its core, and per answer), PostgreSQL's CPU when it runs on this machine (on
-   the driver's core: `bench.cores`), answers by status.
+   the driver's core: `bench.cores`), the machine's speed (`bench.speed`), answers by status.
+   The server's core is kept from halting while the server waits (`bench.cores`): on a
+   virtual machine a core that halts runs the next request slower, which the capacity rounds,
+   never idle, do not pay (`--let-core-halt` measures with that penalty).
 3. PostgreSQL's autovacuum keeps the planner's statistics up to date as the writes grow the
    tables. Where the server runs without it (this machine's does), the harness stands in:
    `VACUUM (ANALYZE)` every minute, autovacuum's default nap, throttled by its default cost
@@ -37,14 +40,20 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import asyncpg
 import orjson
 
-from bench.cores import LocalDatabase, database_beside_driver, pin_driver, where_database
+from bench.cores import (
+    LocalDatabase,
+    database_beside_driver,
+    pin_driver,
+    server_core_awake,
+    where_database,
+)
 from bench.dataset import DIRECT_TENANT, PROVIDER_TENANT, prepare
 from bench.driver import read_response, request_bytes
 from bench.queries import queries
@@ -238,6 +247,7 @@ def report(
     args: argparse.Namespace,
     vacuumed: bool,
     database: LocalDatabase | None,
+    awake: bool,
 ) -> str:
     duplicated = sum(count - 1 for count in rows.values() if count > 1)
     errors = sum(
@@ -246,7 +256,13 @@ def report(
     lines = [
         f"## Mixed load, PostgreSQL — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"The server on core 0, the driver on core 1{where_database('postgres', database)}.",
+        f"The server on core 0, the driver on core 1{where_database('postgres', database)}. "
+        + (
+            "The server's core was kept from halting while the server waited "
+            "(`bench.cores.server_core_awake`)."
+            if awake
+            else "The server's core could halt while the server waited."
+        ),
         f"Mix of every 10 requests: {', '.join(f'{MIX.count(name)} {name}' for name in dict.fromkeys(MIX))}.",
         f"Capacity: {statistics.median(rounds):,.0f} req/s: the median of {len(rounds)} rounds of "
         f"{CAPACITY_SECONDS} s on {CONNECTIONS} connections, as fast as answered "
@@ -328,6 +344,7 @@ def run(args: argparse.Namespace) -> str:
         with (
             database_beside_driver(database_url) as database,
             autovacuum(database_url) as vacuumed,
+            server_core_awake() if args.keep_core_awake else nullcontext(False) as awake,
             Speed() as speed,
         ):
             rounds, capacity_probe_ms, rate, samples, confirmed = _measure(
@@ -338,7 +355,16 @@ def run(args: argparse.Namespace) -> str:
     rows = asyncio.run(stored(database_url, run_id))
     missing = sorted(set(rows) ^ {created_name(run_id, number) for number in confirmed})
     text = report(
-        rounds, capacity_probe_ms, rate, samples, len(confirmed), rows, args, vacuumed, database
+        rounds,
+        capacity_probe_ms,
+        rate,
+        samples,
+        len(confirmed),
+        rows,
+        args,
+        vacuumed,
+        database,
+        awake,
     )
     if missing:
         text += f"\nConfirmed but missing, or stored but not confirmed: {missing[:10]}\n"
@@ -386,6 +412,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=int, default=5)
     parser.add_argument("--share", type=float, default=0.8, help="of the measured capacity")
+    parser.add_argument(
+        "--let-core-halt",
+        dest="keep_core_awake",
+        action="store_false",
+        help="let the server's core halt while the server waits (see bench.cores)",
+    )
     args = parser.parse_args()
     pin_driver()
     RESULTS.mkdir(parents=True, exist_ok=True)
