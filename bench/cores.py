@@ -81,6 +81,10 @@ def database_beside_driver(database_url: str) -> Iterator[LocalDatabase | None]:
         _pin_family(postmaster, original)
 
 
+# spins until its parent, the harness, is gone: a harness killed outright leaves none behind
+SPIN = "import os\nparent = os.getppid()\nwhile os.getppid() == parent: pass"
+
+
 @contextmanager
 def server_core_awake() -> Iterator[bool]:
     """While inside, the server's core never halts: a process of the idle scheduling class
@@ -98,7 +102,7 @@ def server_core_awake() -> Iterator[bool]:
     if not separate():
         yield False
         return
-    spinner = subprocess.Popen([*server_prefix(), sys.executable, "-c", "while True: pass"])
+    spinner = subprocess.Popen([*server_prefix(), sys.executable, "-c", SPIN])
     try:
         os.sched_setscheduler(spinner.pid, os.SCHED_IDLE, os.sched_param(0))
         yield True
