@@ -1,10 +1,10 @@
 """The machine's own speed while a benchmark runs.
 
 On a virtual machine the same work can cost a fifth more CPU time from one minute to the
-next: other guests share the host's caches and memory, and no steal time shows it. The probe
+next (the host is shared), and no steal time shows it. The probe
 times a fixed piece of interpreter work (dictionaries, strings and JSON over a heap larger
 than a core's cache, as a request's work is) in CPU time, about once a second, on the
-server's core at the lowest priority: it runs in the server's idle moments and takes about
+server's core at nice 19: it runs in the server's idle moments and takes about
 1 % of the core. A minute in which the probe ran slower than during the capacity rounds had
 less capacity than they measured.
 
