@@ -237,10 +237,29 @@ def _unavailable(body: dict[str, Any]) -> bool:
     return data is None or all(value is None for value in data.values())
 
 
+class GraphQLResponse(Response):
+    """A GraphQL answer in JSON that keeps the codes of its errors, counted by the metrics
+    without reading the body back."""
+
+    def __init__(
+        self,
+        body: dict[str, Any],
+        status: int,
+        media_type: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(orjson.dumps(body), status, headers, media_type)
+        self.error_codes = [
+            code
+            for error in body.get("errors") or ()
+            if isinstance(code := (error.get("extensions") or {}).get("code"), str)
+        ]
+
+
 def _json(
     body: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
 ) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
+    return GraphQLResponse(body, status, media_type, headers)
 
 
 def refusal(
