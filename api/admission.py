@@ -12,7 +12,7 @@ from typing import Any
 
 from api.settings import RateLimits
 from auth.viewer import Viewer
-from resolvers.rate_limits import Bucket, Buckets, Taken
+from resolvers.rate_limits import Buckets, Charge, Taken
 from schema.cost import Costs
 from schema.errors import LocalizedError
 from schema.execution import GraphQLRequest, Prepared, RequestError
@@ -33,11 +33,8 @@ class Admission:
     rates: RateLimits
     buckets: Buckets | None  # None: no rate limits
 
-    async def admit(
-        self, viewer: Viewer | None, request: GraphQLRequest, prepared: Prepared
-    ) -> dict[str, Any]:
-        """The response's `extensions.cost`; raises `RequestError` for an operation that
-        costs too much and `Throttled` for a caller out of points."""
+    def cost(self, request: GraphQLRequest, prepared: Prepared) -> int:
+        """What the operation may cost; `RequestError` when that is over the maximum."""
         cost = self.costs.of(
             request.query, prepared.document, prepared.operation, request.variables
         )
@@ -47,9 +44,35 @@ class Admission:
             )
             error.extensions.update(cost=cost, maximumCost=self.max_cost)
             raise RequestError([error])
+        return cost
+
+    def charge(self, request: GraphQLRequest, prepared: Prepared) -> Charge | None:
+        """What admitting the operation will take from its caller's buckets, for the caller's
+        lookup to take it; None without rate limits or when it costs too much."""
+        if self.buckets is None:
+            return None
+        try:
+            cost = self.cost(request, prepared)
+        except RequestError:
+            return None
+        return self._charge(self.buckets, cost)
+
+    async def admit(
+        self,
+        viewer: Viewer | None,
+        request: GraphQLRequest,
+        prepared: Prepared,
+        taken: Taken | None = None,
+    ) -> dict[str, Any]:
+        """The response's `extensions.cost`; raises `RequestError` for an operation that
+        costs too much and `Throttled` for a caller out of points. `taken`: the operation's
+        charge, already taken with the caller's lookup."""
+        cost = self.cost(request, prepared)
         if self.buckets is None or viewer is None:
             return {"requested": cost, "throttle": None}
-        taken = await self.buckets.take(self._buckets_of(viewer), cost)
+        if taken is None:
+            charge = self._charge(self.buckets, cost)
+            taken = await self.buckets.take(charge.buckets(viewer.user_id, viewer.partner_id), cost)
         extension = {"requested": cost, "throttle": _throttle(taken)}
         if not taken.allowed:
             retry_after = max(1, math.ceil(taken.retry_after))
@@ -64,17 +87,13 @@ class Admission:
             raise Throttled(error, extension, retry_after)
         return extension
 
-    def _buckets_of(self, viewer: Viewer) -> tuple[Bucket, Bucket]:
+    def _charge(self, buckets: Buckets, cost: int) -> Charge:
         rates = self.rates
-        return (
-            Bucket(
-                f"caller:{viewer.user_id}",  # the token's subject, in the directory
-                rates.caller_maximum,
-                rates.caller_restore_rate,
-            ),
-            Bucket(
-                f"partner:{viewer.partner_id}", rates.partner_maximum, rates.partner_restore_rate
-            ),
+        return Charge(
+            buckets,
+            cost,
+            caller=(rates.caller_maximum, rates.caller_restore_rate),
+            partner=(rates.partner_maximum, rates.partner_restore_rate),
         )
 
 

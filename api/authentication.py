@@ -10,7 +10,8 @@ from api.logs import REQUEST_ID
 from auth.tokens import TokenError, TokenVerifier
 from auth.viewer import Viewer
 from resolvers.errors import Unauthenticated
-from resolvers.users import authenticate
+from resolvers.rate_limits import Charge, Taken
+from resolvers.users import authenticate_charging
 
 logger = logging.getLogger("partnergraph.auth")
 
@@ -22,6 +23,14 @@ class Authenticator:
         self.verifier = verifier
 
     async def viewer_for(self, authorization: str) -> Viewer:
+        viewer, _ = await self.viewer_charged(authorization, None)
+        return viewer
+
+    async def viewer_charged(
+        self, authorization: str, charge: Charge | None
+    ) -> tuple[Viewer, Taken | None]:
+        """The viewer, with `charge` taken from its buckets in the same round trip when it
+        can be (what the take came to; None when it wasn't taken)."""
         if len(authorization) > self.verifier.policy.max_token_bytes + 16:
             raise Unauthenticated("auth.invalid_token")
         match = BEARER.match(authorization.strip())
@@ -32,11 +41,12 @@ class Authenticator:
         except TokenError as error:
             logger.info("token refused", extra={"reason": error.reason})
             raise Unauthenticated("auth.invalid_token") from None
-        return await authenticate(
+        return await authenticate_charging(
             sub=claims.sub,
             tenant_id=claims.tid,
             roles=claims.roles,
             name=claims.name,
             email=claims.email,
             request_id=REQUEST_ID.get(),
+            charge=charge,
         )

@@ -24,6 +24,7 @@ from api.logs import REQUEST_ID
 from api.persisted import PersistedQueries
 from auth.viewer import Viewer
 from resolvers.errors import Unauthenticated
+from resolvers.rate_limits import Charge, Taken
 from resolvers.webhook_targets import TargetPolicy
 from schema.context import Context
 from schema.errors import LocalizedError, format_error
@@ -97,9 +98,12 @@ class GraphQLView:
     ) -> Response:
         authorization = request.headers.get("authorization")
         viewer: Viewer | None = None
+        taken: Taken | None = None
         if authorization is not None:
             try:
-                viewer = await self.authenticator.viewer_for(authorization)
+                viewer, taken = await self.authenticator.viewer_charged(
+                    authorization, self._charge_ahead(graphql_request)
+                )
             except Unauthenticated as error:
                 return _unauthenticated(error.key, language, media_type, token_sent=True)
         context = Context(
@@ -128,7 +132,7 @@ class GraphQLView:
             )
             return _respond(self.engine.format_request_error(refusal, context), media_type)
         try:
-            cost = await self.admission.admit(viewer, graphql_request, prepared)
+            cost = await self.admission.admit(viewer, graphql_request, prepared, taken)
         except RequestError as error:
             return _respond(self.engine.format_request_error(error, context), media_type)
         except Throttled as throttled:
@@ -154,6 +158,21 @@ class GraphQLView:
             return _json(body, 504, media_type)
         outcome.body["extensions"] = {"cost": cost}
         return _respond(outcome, media_type)
+
+    def _charge_ahead(self, graphql_request: GraphQLRequest) -> Charge | None:
+        """The charge of a request that reaches admission as it is: a whole document, not a
+        persisted one, that prepares, costs no more than the maximum and is no subscription.
+        It is taken with the caller's lookup, one round trip for both; anything else is
+        charged at admission, after the checks that may refuse it."""
+        if graphql_request.persisted is not None:
+            return None
+        try:
+            prepared = self.engine.prepare(graphql_request)
+        except RequestError:
+            return None
+        if prepared.is_subscription:
+            return None
+        return self.admission.charge(graphql_request, prepared)
 
 
 def graphql_request(payload: Any) -> GraphQLRequest | None:

@@ -8,7 +8,6 @@ import logging
 import re
 import secrets
 import time
-import uuid
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,7 +34,7 @@ class RequestContext:
             return
         headers = dict(scope["headers"])
         offered = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = offered if CLIENT_REQUEST_ID.match(offered) else uuid.uuid4().hex
+        request_id = offered if CLIENT_REQUEST_ID.match(offered) else secrets.token_hex(16)
         traceparent = headers.get(b"traceparent", b"").decode("latin-1")
         trace_id = trace_id_of(traceparent) or secrets.token_hex(16)
         token, trace_token = REQUEST_ID.set(request_id), TRACE_ID.set(trace_id)

@@ -17,15 +17,20 @@ from resolvers.audit import Actor, record_change, snapshot
 from resolvers.errors import BadInput, NotFound, Unauthenticated, VersionConflict
 from resolvers.models import Partner, User
 from resolvers.pagination import Page, PageRequest, paginate, search_term
+from resolvers.rate_limits import Charge, Taken
 from resolvers.rows import Row, Where, rows_by_id, select
 
 USER_FIELDS = ("sub", "name", "email", "active", "safelist_only")
 # Every request looks its caller up: the statement is written out rather than built each time.
+# Its caller is charged with it (`chargeable`) unless the user or its partner is inactive
+# (refused) or the user is bound to the safelist (its operation is checked first).
 DIRECTORY_ENTRY = (
-    "SELECT u.id, u.sub, u.name, u.email, u.active, u.safelist_only, p.id, p.tenant_id, p.kind, "
-    "p.provider_id, p.active FROM users u JOIN partners p ON p.id = u.partner_id "
-    "WHERE u.sub = $1 AND p.tenant_id = $2"
+    "SELECT u.id AS user_id, u.sub, u.name, u.email, u.active AS user_active, u.safelist_only, "
+    "p.id AS partner_id, p.tenant_id, p.kind, p.provider_id, p.active AS partner_active, "
+    "u.active AND p.active AND NOT u.safelist_only AS chargeable "
+    "FROM users u JOIN partners p ON p.id = u.partner_id WHERE u.sub = $1 AND p.tenant_id = $2"
 )
+ENTRY_COLUMNS = 11  # those of the entry itself, before `chargeable` and the charge's
 _UserEntry = namedtuple("_UserEntry", "id sub name email active safelist_only")
 _PartnerEntry = namedtuple("_PartnerEntry", "id tenant_id kind provider_id active")
 NAME_LENGTH = 200
@@ -57,7 +62,13 @@ def _viewer(
     )
 
 
-async def authenticate(
+async def authenticate(**identity: Any) -> Viewer:
+    """`authenticate_charging`'s viewer, charged nothing: the same keywords but `charge`."""
+    viewer, _ = await authenticate_charging(**identity, charge=None)
+    return viewer
+
+
+async def authenticate_charging(
     *,
     sub: str,
     tenant_id: str,
@@ -65,15 +76,26 @@ async def authenticate(
     name: str | None,
     email: str | None,
     request_id: str = "-",
-) -> Viewer:
+    charge: Charge | None,
+) -> tuple[Viewer, Taken | None]:
     """The Viewer for a verified token, or `Unauthenticated` for an unknown tenant or a
     deactivated user. A subject seen for the first time gets its directory entry, recorded
-    like any other change."""
+    like any other change.
+
+    `charge` is taken from the caller's buckets with the lookup, in one statement on
+    PostgreSQL; what the take came to is None when nothing was taken (no charge, or a caller
+    seen for the first time or bound to the safelist: it is charged afterwards)."""
     granted_roles = Role.parse_all(roles)
-    found = await select(User, DIRECTORY_ENTRY, sub, tenant_id.lower())
-    if found:
-        return _directory_viewer(tuple(found[0]), granted_roles, name, email)
-    partner = await Partner.get_or_none(tenant_id=tenant_id.lower())
+    tenant = tenant_id.lower()
+    if charge is None:
+        found = await select(User, DIRECTORY_ENTRY, sub, tenant)
+        record, taken = (found[0] if found else None), None
+    else:
+        record, taken = await charge.with_entry(DIRECTORY_ENTRY, sub, tenant)
+    if record is not None:
+        entry = tuple(record)[:ENTRY_COLUMNS]
+        return _directory_viewer(entry, granted_roles, name, email), taken
+    partner = await Partner.get_or_none(tenant_id=tenant)
     if partner is None or not partner.active:  # nobody joins a tenant that left
         raise Unauthenticated("auth.unknown_tenant")
     try:
@@ -95,7 +117,7 @@ async def authenticate(
             )
     except IntegrityError:  # created concurrently by another request
         user = await User.get(partner=partner, sub=sub)
-    return _active_viewer(user, partner, granted_roles, name, email)
+    return _active_viewer(user, partner, granted_roles, name, email), None
 
 
 @lru_cache(maxsize=1024)  # the same directory entry and claims make the same viewer

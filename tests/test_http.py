@@ -975,7 +975,7 @@ async def test_a_failure_outside_graphql_is_a_masked_json_500(
     async def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("secret signing key abc")
 
-    monkeypatch.setattr("api.authentication.Authenticator.viewer_for", broken)
+    monkeypatch.setattr("api.authentication.Authenticator.viewer_charged", broken)
     caplog.set_level(logging.ERROR, logger="partnergraph.errors")
     response = await api.post(VIEWER, token=world.admin("direct"))
     assert response.status_code == 500

@@ -4,6 +4,7 @@ caller and each partner (in memory on SQLite, shared rows on PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +19,9 @@ from tortoise.connection import get_connection
 from api.app import create_app
 from api.settings import Limits, RateLimits, Settings, SettingsError
 from auth.viewer import Role
-from resolvers.rate_limits import TAKE_POINTS, Bucket, MemoryBuckets, PostgresBuckets
+from resolvers.models import User
+from resolvers.rate_limits import Bucket, MemoryBuckets, PostgresBuckets
+from resolvers.users import DIRECTORY_ENTRY
 from schema.cost import Costs, operation_cost
 from schema.schema import schema
 from tests.conftest import Api, World
@@ -27,6 +30,8 @@ from tests.databases import backend
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 CUSTOMERS = "query($first: Int) { customers(first: $first) { nodes { id companyName } } }"
+BIND = """mutation($input: SetUserSafelistOnlyInput!) {
+  setUserSafelistOnly(input: $input) { userErrors { code } } }"""
 CREATE = """
 mutation($input: CreateCustomerInput!) {
   createCustomer(input: $input) { customer { id } userErrors { code } }
@@ -246,13 +251,69 @@ async def test_api_processes_sharing_a_database_share_the_buckets(
 
 
 @postgres_only
-async def test_a_request_takes_from_its_buckets_in_one_statement(
+async def test_a_callers_lookup_and_its_charge_are_one_statement(
     api: Api, world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
+    token = world.admin("direct")
+    await api.data(CUSTOMERS, {"first": 5}, token=token)  # makes its directory entry
     with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
-        await api.data(CUSTOMERS, {"first": 5}, token=world.admin("direct"))
+        await api.data(CUSTOMERS, {"first": 5}, token=token)
     statements = [record.getMessage() for record in caplog.records]
-    assert sum(statement.startswith(TAKE_POINTS) for statement in statements) == 1
+    (lookup,) = [statement for statement in statements if DIRECTORY_ENTRY in statement]
+    (take,) = [statement for statement in statements if "partnergraph_take_points" in statement]
+    assert lookup == take
+
+
+async def test_every_way_of_sending_an_operation_is_charged_once(
+    settings: Settings, world: World
+) -> None:
+    app_settings = limited(settings, caller_maximum=1_000, caller_restore_rate=1)
+    token = world.token("direct", Role.GLOBAL_ADMIN, sub="charged-once")
+    digest = hashlib.sha256(CUSTOMERS.encode()).hexdigest()
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    bodies = [
+        {"query": CUSTOMERS, "variables": {"first": 9}},  # its first: the entry is made
+        {"query": CUSTOMERS, "variables": {"first": 9}},  # charged with the lookup
+        {"query": CUSTOMERS, "variables": {"first": 9}, "extensions": persisted},
+        {"variables": {"first": 9}, "extensions": persisted},  # by hash: charged at admission
+    ]
+    async with serving(app_settings) as api:
+        for number, body in enumerate(bodies, start=1):
+            response = await api.client.post(
+                "/graphql", json=body, headers={"authorization": f"Bearer {token}"}
+            )
+            assert "errors" not in response.json(), response.text
+            remaining = response.json()["extensions"]["cost"]["throttle"]["remaining"]
+            # 10 points a request, and a point for each second it took (a few at most)
+            assert 1_000 - 10 * number <= remaining <= 1_000 - 10 * number + 5
+
+
+async def test_callers_refused_before_admission_are_charged_nothing(
+    settings: Settings, world: World
+) -> None:
+    app_settings = limited(settings, caller_maximum=100, caller_restore_rate=1)
+    admin = world.admin("direct")
+    token = world.token("direct", Role.GLOBAL_ADMIN, sub="refused-first")
+    async with serving(app_settings) as api:
+        await api.data("{ viewer { roles } }", token=token)  # 1 point: its entry is made
+        await api.data(
+            BIND, {"input": {"subject": "refused-first", "safelistOnly": True}}, token=admin
+        )
+        for _ in range(3):  # not registered, for a caller bound to the safelist
+            refused = await api.post(CUSTOMERS, {"first": 59}, token=token)
+            assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        await api.data(
+            BIND, {"input": {"subject": "refused-first", "safelistOnly": False}}, token=admin
+        )
+        await User.filter(sub="refused-first").update(active=False)
+        for _ in range(3):
+            assert (await api.post(CUSTOMERS, {"first": 59}, token=token)).status_code == 401
+        await User.filter(sub="refused-first").update(active=True)
+        allowed = await api.post(CUSTOMERS, {"first": 59}, token=token)
+    # 60 of its 100 points, less the first one unless it has refilled: had a refused request
+    # taken its 60, this one would be refused
+    assert allowed.status_code == 200
+    assert 39 <= allowed.json()["extensions"]["cost"]["throttle"]["remaining"] <= 40
 
 
 @postgres_only
