@@ -21,7 +21,7 @@ through both executors and require identical answers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,32 @@ async def load_all(loader: Loader, keys: list[Any]) -> list[Any]:
         except Exception as error:
             values.append(error)
     return values
+
+
+async def settled(awaitables: list[Awaitable[Any]]) -> list[Any]:
+    """`asyncio.gather(*awaitables, return_exceptions=True)`, the last awaitable run in this
+    task, while the others run as tasks: a task and a gathering future cost more than the
+    Python work of a load. The others are cancelled when this task is."""
+    if not awaitables:
+        return []
+    *others, last = awaitables
+    started = [asyncio.ensure_future(other) for other in others]
+    try:
+        final = await _outcome(last)
+        values = [await _outcome(task) for task in started]
+    except BaseException:
+        for task in started:
+            task.cancel()
+        raise
+    return [*values, final]
+
+
+async def _outcome(awaitable: Awaitable[Any]) -> Any:
+    """The awaitable's result, or the exception it raised."""
+    try:
+        return await awaitable
+    except Exception as error:
+        return error
 
 
 def _object_type(graphql_type: GraphQLOutputType) -> GraphQLObjectType | None:
@@ -245,7 +271,7 @@ class PlannedExecutor(GuardedExecutor):
                 if reached:
                     await self._prefetch(reached, fetch.then)
         # The relations of one level load together; a failing one is reported by its fields.
-        outcomes = await asyncio.gather(*(load for *_, load in loads), return_exceptions=True)
+        outcomes = await settled([load for *_, load in loads])
         for (fetch, keys, missing, _), loaded in zip(loads, outcomes, strict=True):
             if isinstance(loaded, BaseException):
                 continue  # each field reports its own failure later

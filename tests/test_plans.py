@@ -33,7 +33,7 @@ from schema.execution import Engine, GraphQLRequest, RequestError
 from schema.guards import GuardedExecutor, field
 from schema.objects import FromRow
 from schema.partners import Partner
-from schema.plans import PlannedExecutor, load_all
+from schema.plans import PlannedExecutor, load_all, settled
 from schema.relations import Loader, Relation, relation_field
 from schema.schema import schema
 from schema.shapes import ShapeCache
@@ -719,3 +719,43 @@ async def test_a_prefetch_asks_the_batch_function_once_for_the_keys_not_asked_ye
     with pytest.raises(ValueError, match="no such row"):
         await loader.load(3)
     assert isinstance((await load_all(loader, [3]))[0], ValueError)
+
+
+async def test_a_levels_loads_run_together_and_each_settles_with_its_value_or_error() -> None:
+    running: list[str] = []
+    all_running = asyncio.Event()
+
+    async def load(name: str, fails: bool = False) -> str:
+        running.append(name)
+        if len(running) == 3:
+            all_running.set()
+        await all_running.wait()  # one at a time, the first would wait for ever
+        if fails:
+            raise LookupError(name)
+        return name
+
+    values = await asyncio.wait_for(settled([load("a"), load("b", fails=True), load("c")]), 5)
+    assert values[0] == "a"
+    assert values[2] == "c"
+    assert isinstance(values[1], LookupError)
+    assert await settled([]) == []
+
+
+async def test_a_levels_loads_are_cancelled_with_the_request() -> None:
+    cancelled: list[str] = []
+
+    async def load(name: str) -> str:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            cancelled.append(name)
+            raise
+        return name
+
+    waiting = asyncio.ensure_future(settled([load("a"), load("b"), load("c")]))
+    await asyncio.sleep(0.01)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await asyncio.sleep(0)  # the tasks' cancellation runs
+    assert sorted(cancelled) == ["a", "b", "c"]
