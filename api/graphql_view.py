@@ -101,8 +101,10 @@ class GraphQLView:
         taken: Taken | None = None
         if authorization is not None:
             try:
+                # the request is worked out only for a token that holds
+                claims = await self.authenticator.claims_of(authorization)
                 viewer, taken = await self.authenticator.viewer_charged(
-                    authorization, self._charge_ahead(graphql_request)
+                    claims, self._charge_ahead(graphql_request)
                 )
             except Unauthenticated as error:
                 return _unauthenticated(error.key, language, media_type, token_sent=True)

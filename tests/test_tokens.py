@@ -30,6 +30,7 @@ from api.app import create_app
 from api.settings import DEVELOPMENT_SECRET, Settings, SettingsError
 from auth.tokens import Claims, JwksKeys, TokenError, TokenPolicy, TokenVerifier
 from resolvers import models
+from schema.execution import Engine, GraphQLRequest
 from schema.messages import MESSAGES
 from tests.conftest import TEST_SECRET, Api, World, counting_statements
 
@@ -739,3 +740,19 @@ def test_an_unknown_environment_or_a_plain_http_jwks_in_production_is_refused(
 ) -> None:
     with pytest.raises(SettingsError):
         Settings.from_environment(environ)
+
+
+async def test_a_refused_token_is_answered_before_its_document_is_read(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    prepare = Engine.prepare
+
+    def reading(engine: Engine, request: GraphQLRequest) -> Any:
+        read.append(request.query)
+        return prepare(engine, request)
+
+    monkeypatch.setattr(Engine, "prepare", reading)
+    response = await api.post("{ viewer { roles } }", token="forged.token.value")
+    assert response.status_code == 401
+    assert read == []
