@@ -53,8 +53,9 @@ ALL_ROLES = frozenset(Role)
 
 # The contract's table, row by row. `customers:write` covers editing; creating a customer is
 # the same row without the helpdesk agent ("✔ (edit only)"), hence `customers:create`.
-# `partner:read` (the `partner` root field, partners by id) is every known role's: a token
-# without one may read only `viewer`, its own organization included.
+# `partner:read` (the `partner` root field, partners by id, the `changes` feed, whose objects
+# each role reads by their own capability, and `webhookEventNames`) is every known role's: a
+# token without one may read only `viewer`, its own organization included.
 # A billing admin's ticket rights are limited to BILLING tickets by the ticket resolvers.
 GRANTS: Mapping[Capability, frozenset[Role]] = {
     Capability.PARTNER_READ: ALL_ROLES,
@@ -112,6 +113,7 @@ CHANGES_READ: Mapping[str, Capability] = {
     "Payment": Capability.BILLING_READ,
     "BillingDispute": Capability.BILLING_READ,
     "CollectionsPolicy": Capability.BILLING_READ,
+    "CollectionAction": Capability.BILLING_READ,
     "Ticket": Capability.TICKETS_READ,
     "Escalation": Capability.TICKETS_READ,
     "SupportOffering": Capability.SUPPORT_OFFERING_READ,

@@ -11,6 +11,7 @@ from typing import Any
 
 from tortoise.models import Model
 
+from auth.permissions import CHANGES_READ
 from auth.viewer import PartnerKind, Viewer
 from resolvers.models import AuditEvent, ChangeEvent
 from resolvers.pagination import Page, PageRequest, paginate, search_term
@@ -147,10 +148,12 @@ async def record_change(
     without `before` the change is a creation."""
     if action not in ACTIONS:
         raise ValueError(f"an action not in the catalogue: {action}")
+    entity_type = type(row).__name__
+    if entity_type not in CHANGES_READ:  # a change no one could read, in the feed or a webhook
+        raise ValueError(f"changes of {entity_type} have no capability that reads them")
     viewer = actor.viewer
     now = datetime.now(UTC)
     partner_id, reseller_id = owner
-    entity_type = type(row).__name__
     operation = operation or (Operation.CREATED if before is None else Operation.UPDATED)
     await AuditEvent.create(
         partner_id=partner_id,

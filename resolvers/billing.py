@@ -30,6 +30,7 @@ from resolvers.models import (
     Invoice,
     InvoiceStatus,
     Subscription,
+    SubscriptionStatus,
     SuspensionReason,
 )
 from resolvers.money import (
@@ -158,6 +159,7 @@ async def billing_summaries(viewer: Viewer, customer_ids: Sequence[int]) -> list
             date.fromisoformat(oldest) if isinstance(oldest, str) else oldest
         )
     suspended = visible(Subscription, viewer).one_of("customer_id", customer_ids)
+    suspended.equal(status=SubscriptionStatus.SUSPENDED)  # not one disabled when its term ended
     suspended.add("suspension_reasons LIKE {}", f"%{SuspensionReason.NON_PAYMENT.value}%")
     cut_off = {
         row[0]

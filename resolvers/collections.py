@@ -35,7 +35,7 @@ from resolvers.models import (
     SuspensionReason,
     SuspensionScope,
 )
-from resolvers.subscriptions import add_suspension, lift_reasons, reasons_of
+from resolvers.subscriptions import add_suspension, back_on_payment, lift_reasons, reasons_of
 from resolvers.tenancy import owner_of_new_row
 
 NON_PAYMENT = SuspensionReason.NON_PAYMENT
@@ -226,9 +226,7 @@ async def _planned(
             invoice_id__in=[invoice.id for invoice in overdue], kind=CollectionActionKind.REMIND
         )
     }
-    cut_off = await Subscription.filter(
-        seller_id=seller_id, suspension_reasons__contains=NON_PAYMENT.value
-    ).order_by("customer_id", "id")
+    cut_off = await back_on_payment(seller_id=seller_id).order_by("customer_id", "id")
     customers = sorted({*by_customer, *(row.customer_id for row in cut_off)})
     thresholds = reminder_days(policy)
     suspend_after = policy.suspend_after_days
@@ -364,12 +362,6 @@ async def reactivate_paid_up(actor: Actor, customer_id: int, seller_id: int) -> 
         customer_id=customer_id, status=InvoiceStatus.OPEN, due_date__lt=subscriptions.now().date()
     ).exists():
         return
-    suspended = (
-        await Subscription.filter(
-            customer_id=customer_id, suspension_reasons__contains=NON_PAYMENT.value
-        )
-        .select_for_update()
-        .order_by("id")
-    )
+    suspended = await back_on_payment(customer_id=customer_id).select_for_update().order_by("id")
     for row in suspended:
         await lift_reasons(actor, row, [NON_PAYMENT])

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from auth.viewer import Viewer
@@ -219,6 +220,17 @@ async def add_suspension(actor: Actor, row: Subscription, reason: SuspensionReas
         return
     values = {"status": SUSPENDED, "suspension_reasons": _joined([*reasons, reason])}
     await _save(actor, row, "subscription.suspended", {**values, "auto_renew": False})
+
+
+def back_on_payment(**scope: Any) -> QuerySet[Subscription]:
+    """The subscriptions in `scope` that non-payment suspended and a payment may bring back:
+    still suspended and before their term ends (one whose term ended is disabled for good)."""
+    return Subscription.filter(
+        **scope,
+        status=SUSPENDED,
+        suspension_reasons__contains=SuspensionReason.NON_PAYMENT.value,
+        term_ends_at__gt=now(),
+    )
 
 
 async def lift_reasons(actor: Actor, row: Subscription, lifted: Sequence[SuspensionReason]) -> None:

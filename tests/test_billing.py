@@ -293,6 +293,47 @@ async def test_collections_dry_run_then_apply_then_nothing_new_then_exact_reacti
     assert await _reasons(ids["kept"]) == ("SUSPENDED", "PARTNER_REQUEST")
 
 
+async def test_a_subscription_whose_term_ended_while_suspended_stays_disabled_when_paid(
+    api: Api, world: World
+) -> None:
+    ids = await _suspended_set(world)
+    await set_policy(await world.actor("direct"), PolicyOrder([], 30, True))
+    late = await _overdue(world, "direct", 35)
+    token = world.admin("direct")
+    await api.data(RUN, {"input": {"dryRun": False}}, token=token)
+    ended = subscriptions.now() - timedelta(minutes=1)
+    await models.Subscription.filter(id__in=[ids["base"], ids["add_on"]]).update(term_ends_at=ended)
+    assert await subscriptions.end_terms(subscriptions.now()) == {"disabled": 2}
+
+    paid = await api.data(PAY, {"input": _payment(late, "60.00")}, token=token)
+    assert paid["recordPayment"]["userErrors"] == []
+    assert await _reasons(ids["base"]) == ("DISABLED", "NON_PAYMENT")
+    assert await _reasons(ids["add_on"]) == ("DISABLED", "NON_PAYMENT")
+    assert await _reasons(ids["kept"]) == ("SUSPENDED", "PARTNER_REQUEST")
+    standing = await api.data(BILLING, {"id": world.customer_id("direct")}, token=token)
+    assert standing["customer"]["billing"]["standing"] == "GOOD"
+    run = (await api.data(RUN, {"input": {"dryRun": True}}, token=token))["runCollections"]
+    assert run["actions"] == []  # nothing left to reactivate
+
+
+async def test_a_reminder_is_in_the_change_feed_for_those_who_read_billing(
+    api: Api, world: World
+) -> None:
+    from tests.test_changes import read_all
+
+    await set_policy(await world.actor("direct"), PolicyOrder([7], None, False))
+    await _overdue(world, "direct", 9)
+    token = world.admin("direct")
+    run = (await api.data(RUN, {"input": {"dryRun": False}}, token=token))["runCollections"]
+    assert [action["kind"] for action in run["actions"]] == ["REMIND"]
+    reminders, _ = await read_all(api, token, types=["CollectionAction"])
+    assert [(node["entityType"], node["operation"]) for node in reminders] == [
+        ("CollectionAction", "CREATED")
+    ]
+    account_admin, _ = await read_all(api, world.token("direct", Role.ACCOUNT_ADMIN))
+    assert "CollectionAction" not in {node["entityType"] for node in account_admin}
+
+
 async def test_a_disputed_invoice_never_leads_to_a_suspension(api: Api, world: World) -> None:
     ids = await _suspended_set(world)
     await set_policy(await world.actor("direct"), PolicyOrder([], 30, True))
