@@ -14,7 +14,7 @@ from schema.guards import field
 from schema.nodes import to_global_id
 from schema.pagination import PageInfo, decode_cursor, encode_cursor
 
-READ = Capability.VIEWER  # everyone signed in; each kind of object by its own capability
+READ = Capability.PARTNER_READ  # every known role; each kind of object by its own capability
 
 
 @strawberry.enum(description="What happened to the object.")

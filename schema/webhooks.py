@@ -280,8 +280,8 @@ class WebhookQuery:
         )
         return connection(page, WebhookDelivery.of)
 
-    @field(Capability.VIEWER, description="Every event name an endpoint can ask for.")
-    def webhook_event_names(self) -> list[str]:
+    @field(Capability.PARTNER_READ, description="Every event name an endpoint can ask for.")
+    def webhook_event_names(self) -> list[str] | None:
         return sorted(EVENT_NAMES)
 
 

@@ -158,14 +158,14 @@ ROOT_FIELDS: dict[str, tuple[Capability, str]] = {
     "ticket": (Capability.TICKETS_READ, "ticket(id: $ticket) { id }"),
     "escalations": (Capability.TICKETS_READ, "escalations(first: 1) { totalCount }"),
     "escalation": (Capability.TICKETS_READ, "escalation(id: $escalation) { id }"),
-    "changes": (Capability.VIEWER, "changes(first: 1) { nodes { entityType } }"),
+    "changes": (Capability.PARTNER_READ, "changes(first: 1) { nodes { entityType } }"),
     "webhookEndpoints": (Capability.WEBHOOKS_WRITE, "webhookEndpoints(first: 1) { totalCount }"),
     "webhookEndpoint": (Capability.WEBHOOKS_WRITE, "webhookEndpoint(id: $endpoint) { id }"),
     "webhookDeliveries": (
         Capability.WEBHOOKS_WRITE,
         "webhookDeliveries(endpointId: $endpoint, first: 1) { totalCount }",
     ),
-    "webhookEventNames": (Capability.VIEWER, "webhookEventNames"),
+    "webhookEventNames": (Capability.PARTNER_READ, "webhookEventNames"),
     "persistedOperations": (
         Capability.OPERATIONS_WRITE,
         "persistedOperations(first: 1) { totalCount }",
