@@ -277,5 +277,7 @@ async def set_billing_terms(actor: Actor, terms: Terms) -> BillingAccount:
 
 
 async def billing_currency(customer: Customer) -> str:
-    account = await BillingAccount.get_or_none(customer_id=customer.id)
+    """The currency the customer is billed in, its account locked until the caller's
+    transaction ends: the currency can't change before an invoice issued in it commits."""
+    account = await _account_for_update(customer)
     return account.currency if account is not None else currency_for_country(customer.country)

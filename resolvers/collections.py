@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from auth.viewer import Viewer
@@ -205,17 +206,22 @@ async def _run(
     if policy is None:
         raise NotFound("collections.no_policy")
     async with in_transaction():
-        actions = await _planned(seller_id, policy, as_of, progress)
+        actions = await _planned(seller_id, policy, as_of, progress, lock=not dry_run)
         if not dry_run:
             await _apply(actor, seller_id, actions, as_of)
     return actions
 
 
 async def _planned(
-    seller_id: int, policy: Any, as_of: date, progress: Progress | None
+    seller_id: int, policy: Any, as_of: date, progress: Progress | None, *, lock: bool
 ) -> list[Action]:
-    overdue = await Invoice.filter(
-        seller_id=seller_id, status=InvoiceStatus.OPEN, due_date__lt=as_of
+    """The run's actions. With `lock`, the run's transaction locks the overdue invoices and
+    the subscriptions it acts on as it reads them, so that they stay as planned until they
+    are applied: a payment, a dispute or a cancellation committing meanwhile waits for the
+    run, or the run reads it once it has committed."""
+    overdue = await _locked(
+        Invoice.filter(seller_id=seller_id, status=InvoiceStatus.OPEN, due_date__lt=as_of),
+        lock,
     ).order_by("customer_id", "due_date", "id")
     by_customer: dict[int, list[Invoice]] = {}
     for invoice in overdue:
@@ -226,7 +232,9 @@ async def _planned(
             invoice_id__in=[invoice.id for invoice in overdue], kind=CollectionActionKind.REMIND
         )
     }
-    cut_off = await back_on_payment(seller_id=seller_id).order_by("customer_id", "id")
+    cut_off = await _locked(back_on_payment(seller_id=seller_id), lock).order_by(
+        "customer_id", "id"
+    )
     customers = sorted({*by_customer, *(row.customer_id for row in cut_off)})
     thresholds = reminder_days(policy)
     suspend_after = policy.suspend_after_days
@@ -239,7 +247,7 @@ async def _planned(
         for customer_id, late in lateness.items()
         if suspend_after is not None and late >= suspend_after
     }
-    affected = await _affected(policy, delinquent)
+    affected = await _affected(policy, delinquent, lock)
     actions: list[Action] = []
     if progress is not None:
         progress(0, len(customers))
@@ -286,16 +294,19 @@ async def _planned(
 
 
 async def _affected(
-    policy: Any, delinquent: dict[int, list[Invoice]]
+    policy: Any, delinquent: dict[int, list[Invoice]], lock: bool
 ) -> dict[int, list[Subscription]]:
     """Each delinquent customer's subscriptions that a suspension for non-payment reaches
     and hasn't yet (by the policy's scope: all, or those its overdue invoices bill and their
     add-ons), in two statements for any number of customers."""
     if not delinquent:
         return {}
-    rows = await Subscription.filter(
-        customer_id__in=list(delinquent),
-        status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED],
+    rows = await _locked(
+        Subscription.filter(
+            customer_id__in=list(delinquent),
+            status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED],
+        ),
+        lock,
     ).order_by("customer_id", "id")
     if policy.scope == SuspensionScope.INVOICED_SUBSCRIPTIONS:
         invoice_ids = [invoice.id for invoices in delinquent.values() for invoice in invoices]
@@ -310,6 +321,10 @@ async def _affected(
         if NON_PAYMENT not in reasons_of(row):
             found.setdefault(row.customer_id, []).append(row)
     return found
+
+
+def _locked(rows: QuerySet[Any], lock: bool) -> QuerySet[Any]:
+    return rows.select_for_update() if lock else rows
 
 
 async def _apply(actor: Actor, seller_id: int, actions: list[Action], as_of: date) -> None:

@@ -102,7 +102,9 @@ async def set_safelist_only(actor: Actor, *, subject: str, safelist_only: bool) 
         raise BadInput("text.length", field=["subject"], minimum=1, maximum=MAX_SUBJECT_LENGTH)
     async with in_transaction():
         partner = await Partner.get(id=viewer.partner_id)
-        user = await User.get_or_none(partner_id=partner.id, sub=subject)
+        user = (
+            await User.filter(partner_id=partner.id, sub=subject).select_for_update().get_or_none()
+        )
         if user is None:
             try:
                 user = await User.create(partner=partner, sub=subject, safelist_only=safelist_only)

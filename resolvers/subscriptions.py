@@ -513,7 +513,8 @@ async def _check_parent(viewer: Viewer, parent_id: int | None, customer_id: int)
     if parent_id is None:
         return
     where = {**visible_rows(viewer), "id": parent_id}
-    base = await Subscription.filter(**where).get_or_none()
+    # locked until the add-on commits: a cancellation or suspension of the base takes it along
+    base = await Subscription.filter(**where).select_for_update().get_or_none()
     if base is None:
         raise NotFound("subscription.not_found", field=["parentSubscriptionId"])
     if base.customer_id != customer_id or base.parent_id is not None or base.status != ACTIVE:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from auth.viewer import Role
 from resolvers import models, subscriptions
@@ -23,6 +24,7 @@ from resolvers.invoices import (
 )
 from schema.nodes import to_global_id
 from tests.conftest import Api, World, counting_statements
+from tests.databases import backend
 
 ISSUE = """
 mutation Issue($input: IssueInvoiceInput!) {
@@ -314,6 +316,33 @@ async def test_a_subscription_whose_term_ended_while_suspended_stays_disabled_wh
     assert standing["customer"]["billing"]["standing"] == "GOOD"
     run = (await api.data(RUN, {"input": {"dryRun": True}}, token=token))["runCollections"]
     assert run["actions"] == []  # nothing left to reactivate
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="row locks are PostgreSQL's")
+async def test_a_collections_run_waits_for_a_payment_of_an_invoice_it_reads(
+    api: Api, world: World
+) -> None:
+    """A payment in progress when the run starts: the run reads the invoice once the payment
+    has committed, and suspends no one who has paid."""
+    ids = await _suspended_set(world)
+    await set_policy(await world.actor("direct"), PolicyOrder([], 30, True))
+    late = await _overdue(world, "direct", 35)
+    locked = asyncio.Event()
+
+    async def payment_in_progress() -> None:
+        async with in_transaction():
+            await models.Invoice.filter(id=late.id).select_for_update().get()
+            locked.set()
+            await asyncio.sleep(0.3)  # the run starts meanwhile
+            await models.Invoice.filter(id=late.id).update(status=models.InvoiceStatus.PAID)
+
+    paying = asyncio.create_task(payment_in_progress())
+    await locked.wait()
+    token = world.admin("direct")
+    run = (await api.data(RUN, {"input": {"dryRun": False}}, token=token))["runCollections"]
+    await paying
+    assert run["actions"] == []
+    assert await _reasons(ids["base"]) == ("ACTIVE", "")
 
 
 async def test_a_reminder_is_in_the_change_feed_for_those_who_read_billing(
