@@ -90,12 +90,16 @@ GRANTS: Mapping[Capability, frozenset[Role]] = {
 TICKET_CATEGORIES: Mapping[Role, frozenset[str]] = {BA: frozenset({"BILLING"})}
 
 
-def ticket_categories(roles: Iterable[Role]) -> frozenset[str] | None:
-    """The ticket categories a set of roles reaches with the tickets capabilities: None for
-    every category, an empty set for none."""
+def ticket_categories(
+    roles: Iterable[Role], capability: Capability = Capability.TICKETS_READ
+) -> frozenset[str] | None:
+    """The ticket categories a set of roles reaches with one of the tickets capabilities
+    (read, write, escalate): None for every category, an empty set for none. Only the roles
+    holding that capability count: a billing admin who is also a sales agent reads every
+    ticket, as the sales agent does, but works on billing tickets only."""
     reached: set[str] = set()
     for role in roles:
-        if role not in GRANTS[Capability.TICKETS_READ]:
+        if role not in GRANTS[capability]:
             continue
         limited = TICKET_CATEGORIES.get(role)
         if limited is None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from auth.permissions import Capability
 from auth.viewer import Viewer
 from resolvers import idempotency, subscriptions
 from resolvers.audit import Actor, record_change, snapshot
@@ -231,7 +232,9 @@ async def escalate_ticket(
     text = checked_text(summary, "summary", MAX_TEXT)
 
     async def escalate() -> Escalation:
-        ticket = await ticket_for_update(viewer, ticket_id, field="ticketId")
+        ticket = await ticket_for_update(
+            viewer, ticket_id, field="ticketId", capability=Capability.ESCALATIONS_WRITE
+        )
         if ticket.status not in (TicketStatus.TRIAGED, TicketStatus.IN_PROGRESS):
             key = (
                 "escalation.not_triaged"
@@ -303,7 +306,9 @@ async def _take_credit(actor: Actor, offering: SupportOffering) -> Ineligibility
     escalations racing for the last one, the second finds none. Taking it is a change of the
     offering (a new version, audited), so a form saved from before can't give it back."""
     taken = await SupportOffering.filter(id=offering.id, incident_credits__gt=0).update(
-        incident_credits=F("incident_credits") - 1, version=F("version") + 1
+        incident_credits=F("incident_credits") - 1,
+        version=F("version") + 1,
+        updated_at=datetime.now(UTC),
     )
     if not taken:
         return Ineligibility.NO_CREDITS_LEFT
@@ -398,7 +403,11 @@ async def _escalation_for_update(
     """An escalation of the viewer's own queue, locked for a change."""
     escalation = (
         await Escalation.filter(
-            **{**scope_filter(viewer), "handler_id": viewer.partner_id}, id=escalation_id
+            **{
+                **scope_filter(viewer, Capability.ESCALATIONS_WRITE),
+                "handler_id": viewer.partner_id,
+            },
+            id=escalation_id,
         )
         .select_for_update()
         .get_or_none()

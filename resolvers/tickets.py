@@ -17,7 +17,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from auth.permissions import ticket_categories
+from auth.permissions import Capability, ticket_categories
 from auth.viewer import Viewer
 from resolvers import idempotency, subscriptions
 from resolvers.audit import Actor, record_change, snapshot
@@ -75,22 +75,27 @@ OPEN_STATUSES = (
 WORKABLE = (*OPEN_STATUSES, TicketStatus.RESOLVED)  # everything but CLOSED
 
 
-def _scope(viewer: Viewer) -> tuple[dict[str, int], list[str] | None]:
-    """Whose tickets (and escalations) a viewer sees, and in which categories (None: all):
-    those its organization handles and, for a direct partner or a provider, every one of its
-    tenant, its resellers' included; a billing admin only BILLING ones."""
+def _scope(
+    viewer: Viewer, capability: Capability = Capability.TICKETS_READ
+) -> tuple[dict[str, int], list[str] | None]:
+    """Whose tickets (and escalations) a viewer reaches with a tickets capability, and in
+    which categories (None: all): those its organization handles and, for a direct partner
+    or a provider, every one of its tenant, its resellers' included; a billing admin only
+    BILLING ones."""
     owner = (
         {"handler_id": viewer.partner_id}
         if viewer.is_reseller
         else {"partner_id": viewer.partner_id}
     )
-    categories = ticket_categories(viewer.roles)
+    categories = ticket_categories(viewer.roles, capability)
     return owner, None if categories is None else sorted(categories)
 
 
-def scope_filter(viewer: Viewer) -> dict[str, Any]:
+def scope_filter(
+    viewer: Viewer, capability: Capability = Capability.TICKETS_READ
+) -> dict[str, Any]:
     """`_scope` as ORM filter arguments."""
-    owner, categories = _scope(viewer)
+    owner, categories = _scope(viewer, capability)
     return owner if categories is None else {**owner, "category__in": categories}
 
 
@@ -216,7 +221,7 @@ async def open_ticket(actor: Actor, order: NewTicket) -> Ticket:
         checked_text(order.title, "title", MAX_TITLE),
         checked_text(order.description, "description", MAX_TEXT),
     )
-    allowed = ticket_categories(viewer.roles)
+    allowed = ticket_categories(viewer.roles, Capability.TICKETS_WRITE)
     if allowed is not None and str(order.category) not in allowed:
         raise Forbidden("ticket.category_not_allowed", field=["category"])
 
@@ -229,7 +234,10 @@ async def open_ticket(actor: Actor, order: NewTicket) -> Ticket:
             )
             if subscription is None:
                 raise NotFound("ticket.subscription", field=["subscriptionId"])
-            product_family = product_family or subscription.product_family
+            if product_family not in (None, subscription.product_family):
+                # the vehicles a ticket may go through follow its product family
+                raise BadInput("ticket.product_family", field=["productFamily"])
+            product_family = subscription.product_family
         return await create_in_queue(
             actor,
             handler_id=viewer.partner_id,
@@ -317,14 +325,21 @@ async def triage_ticket(
     within_baseline: bool,
     expected_version: int | None = None,
 ) -> Ticket:
+    """Diagnose a new ticket; one already assigned is in progress from then on, as a triaged
+    ticket that gets an assignee is."""
     text = checked_text(diagnosis, "diagnosis", MAX_TEXT)
     async with in_transaction():
         ticket = await ticket_for_update(actor.viewer, ticket_id, expected_version)
         _require(ticket, (TicketStatus.NEW,), "ticket.triage_state")
+        assigned = ticket.assignee_id is not None
         await save_ticket(
             actor,
             ticket,
-            {"status": TicketStatus.TRIAGED, "diagnosis": text, "within_baseline": within_baseline},
+            {
+                "status": TicketStatus.IN_PROGRESS if assigned else TicketStatus.TRIAGED,
+                "diagnosis": text,
+                "within_baseline": within_baseline,
+            },
             TicketEventKind.TRIAGED,
             body=text,
         )
@@ -439,8 +454,8 @@ async def notify_customer(
     text = checked_text(message, "message", MAX_TEXT)
 
     async def notify() -> TicketEvent:
-        ticket = await ticket_for_update(actor.viewer, ticket_id)
-        _require(ticket, WORKABLE, "ticket.closed")
+        ticket = await ticket_for_update(actor.viewer, ticket_id, field="ticketId")
+        _require(ticket, WORKABLE, "ticket.closed", field="ticketId")
         now = subscriptions.now()
         values: dict[str, Any] = {"customer_notified_at": now}
         if ticket.first_responded_at is None:
@@ -496,12 +511,16 @@ async def close_ticket(
 
 
 async def ticket_for_update(
-    viewer: Viewer, ticket_id: int, expected_version: int | None = None, field: str = "id"
+    viewer: Viewer,
+    ticket_id: int,
+    expected_version: int | None = None,
+    field: str = "id",
+    capability: Capability = Capability.TICKETS_WRITE,
 ) -> Ticket:
-    """A ticket of the viewer's own queue, locked for a change: a provider reads its
-    resellers' tickets but works only on its own (a reseller's escalation reaches it as an
-    inbound ticket)."""
-    owner, categories = _scope(viewer)
+    """A ticket of the viewer's own queue that `capability` lets it change, locked for the
+    change: a provider reads its resellers' tickets but works only on its own (a reseller's
+    escalation reaches it as an inbound ticket)."""
+    owner, categories = _scope(viewer, capability)
     found = Ticket.filter(**{**owner, "handler_id": viewer.partner_id})
     if categories is not None:
         found = found.filter(category__in=categories)
@@ -513,9 +532,9 @@ async def ticket_for_update(
     return ticket
 
 
-def _require(ticket: Ticket, statuses: Sequence[TicketStatus], key: str) -> None:
+def _require(ticket: Ticket, statuses: Sequence[TicketStatus], key: str, field: str = "id") -> None:
     if ticket.status not in statuses:
-        raise InvalidStateTransition(key, field=["id"], status=str(ticket.status))
+        raise InvalidStateTransition(key, field=[field], status=str(ticket.status))
 
 
 async def save_ticket(

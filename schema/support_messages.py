@@ -160,6 +160,13 @@ SUPPORT_MESSAGES: dict[str, dict[str, str]] = {
         "Questa sottoscrizione non appartiene al cliente.",
         "Prenumerationen tillhör inte kunden.",
     ),
+    "ticket.product_family": _m(
+        "The product family must be the subscription's, or left out.",
+        "A família de produtos tem de ser a da subscrição, ou ser omitida.",
+        "A família de produtos deve ser a da assinatura, ou ser omitida.",
+        "La famiglia di prodotti deve essere quella della sottoscrizione, oppure va omessa.",
+        "Produktfamiljen måste vara prenumerationens, eller utelämnas.",
+    ),
     "ticket.assignee": _m(
         "No active user of the organization handling this ticket has this id.",
         "Nenhum utilizador ativo da organização que trata este pedido tem este id.",

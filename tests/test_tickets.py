@@ -163,6 +163,7 @@ async def test_a_step_out_of_order_is_refused_and_changes_nothing(
         token=token,
     )
     assert [error["code"] for error in body["step"]["userErrors"]] == [code]
+    assert all(f"{error['field'][0]}:" in refused for error in body["step"]["userErrors"])
     assert body["step"]["ticket"] is None
     assert (await models.Ticket.get(id=_pk(ticket["id"]))).version == version
 
@@ -186,6 +187,22 @@ async def test_assigning_a_triaged_ticket_starts_the_work(api: Api, world: World
         assign, {"id": ticket["id"], "user": to_global_id("User", agent.id)}, token=token
     )
     assert mine["assignTicket"]["ticket"] == {"status": "IN_PROGRESS", "assignee": {"name": "Ana"}}
+
+
+async def test_a_ticket_assigned_before_its_triage_is_in_progress_once_triaged(
+    api: Api, world: World
+) -> None:
+    token = world.admin("direct")
+    ticket = (await open_ticket(api, token, ticket_input(world)))["ticket"]
+    agent = await models.User.create(partner=world.partners["direct"], sub="agent-ana", name="Ana")
+    assign = "mutation($id: ID!, $user: ID!) { assignTicket(input: {id: $id, assigneeId: $user}) { ticket { status } } }"
+    assigned = await api.data(
+        assign, {"id": ticket["id"], "user": to_global_id("User", agent.id)}, token=token
+    )
+    assert assigned["assignTicket"]["ticket"] == {"status": "NEW"}
+    triage = 'mutation($id: ID!) { triageTicket(input: {id: $id, diagnosis: "d", withinBaseline: true}) { ticket { status } } }'
+    triaged = await api.data(triage, {"id": ticket["id"]}, token=token)
+    assert triaged["triageTicket"]["ticket"] == {"status": "IN_PROGRESS"}
 
 
 async def test_the_first_response_is_due_in_hours_of_service_across_the_weekend(
@@ -261,16 +278,27 @@ async def test_overdue_tickets_are_listed_until_someone_answers_them(
     assert (await api.data(overdue, {"overdue": True}, token=token))["tickets"]["nodes"] == []
 
 
-async def test_a_billing_admin_sees_and_works_only_billing_tickets(api: Api, world: World) -> None:
-    admin, billing_admin = world.admin("direct"), world.token("direct", Role.BILLING_ADMIN)
+@pytest.mark.parametrize(
+    "roles",
+    [(Role.BILLING_ADMIN,), (Role.BILLING_ADMIN, Role.SALES_AGENT)],
+    ids=["billing_admin", "also_sales_agent"],
+)
+async def test_a_billing_admin_works_only_billing_tickets(
+    api: Api, world: World, roles: tuple[Role, ...]
+) -> None:
+    """A billing admin reads and works on billing tickets only; one who is also a sales agent
+    reads every ticket, as the sales agent does, and still works on billing ones only."""
+    admin, billing_admin = world.admin("direct"), world.token("direct", *roles)
     technical = (await open_ticket(api, admin, ticket_input(world)))["ticket"]
     billing = (await open_ticket(api, admin, ticket_input(world, category="BILLING")))["ticket"]
-    listed = await api.data("{ tickets { nodes { id category } } }", token=billing_admin)
-    assert listed["tickets"]["nodes"] == [{"id": billing["id"], "category": "BILLING"}]
-    hidden = await api.gql(
+    reads_all = Role.SALES_AGENT in roles
+    listed = await api.data("{ tickets { nodes { id } } }", token=billing_admin)
+    readable = [technical, billing] if reads_all else [billing]
+    assert listed["tickets"]["nodes"] == [{"id": ticket["id"]} for ticket in readable]
+    read = await api.gql(
         "query($id: ID!) { ticket(id: $id) { id } }", {"id": technical["id"]}, token=billing_admin
     )
-    assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert (read["data"]["ticket"] is not None) is reads_all
     triage = 'mutation($id: ID!) { triageTicket(input: {id: $id, diagnosis: "d", withinBaseline: true}) { userErrors { code } } }'
     refused = await api.data(triage, {"id": technical["id"]}, token=billing_admin)
     assert refused["triageTicket"]["userErrors"] == [{"code": "NOT_FOUND"}]
@@ -278,6 +306,8 @@ async def test_a_billing_admin_sees_and_works_only_billing_tickets(api: Api, wor
     assert allowed["triageTicket"]["userErrors"] == []
     opened = await api.data(OPEN, {"input": ticket_input(world)}, token=billing_admin)
     assert [error["code"] for error in opened["openTicket"]["userErrors"]] == ["FORBIDDEN"]
+    billing_ticket = ticket_input(world, category="BILLING")
+    assert (await open_ticket(api, billing_admin, billing_ticket))["userErrors"] == []
 
 
 async def test_another_tenants_tickets_are_not_found(api: Api, world: World) -> None:
@@ -325,6 +355,22 @@ async def test_a_subscription_gives_the_ticket_its_product_family(api: Api, worl
         ticket_input(world, subscriptionId=to_global_id("Subscription", foreign.id)),
     )
     assert refused["userErrors"][0]["field"] == ["subscriptionId"]
+    contradicting = await open_ticket(
+        api,
+        world.admin("direct"),
+        ticket_input(
+            world,
+            productFamily="ON_PREMISES",
+            subscriptionId=to_global_id("Subscription", subscription.id),
+        ),
+    )
+    assert contradicting["userErrors"] == [
+        {
+            "field": ["productFamily"],
+            "code": "BAD_USER_INPUT",
+            "message": "The product family must be the subscription's, or left out.",
+        }
+    ]
 
 
 TICKET_PAGE = """
