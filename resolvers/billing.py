@@ -23,6 +23,7 @@ from resolvers.errors import (
     BadInput,
     InvalidInput,
     VersionConflict,
+    created_first,
 )
 from resolvers.models import (
     BillingAccount,
@@ -235,14 +236,17 @@ async def set_billing_terms(actor: Actor, terms: Terms) -> BillingAccount:
         customer = await get_customer(actor.viewer, terms.customer_id, field=["customerId"])
         account = await _account_for_update(customer)
         if account is None:
-            account = await BillingAccount.create(
-                customer_id=customer.id,
-                partner_id=customer.partner_id,
-                reseller_id=customer.reseller_id,
-                seller_id=customer.seller_id,
-                currency=values.get("currency", currency_for_country(customer.country)),
-                payment_terms_days=values.get("payment_terms_days", DEFAULT_PAYMENT_TERMS_DAYS),
-                credit_limit=values.get("credit_limit"),
+            account = await created_first(
+                BillingAccount.create(
+                    customer_id=customer.id,
+                    partner_id=customer.partner_id,
+                    reseller_id=customer.reseller_id,
+                    seller_id=customer.seller_id,
+                    currency=values.get("currency", currency_for_country(customer.country)),
+                    payment_terms_days=values.get("payment_terms_days", DEFAULT_PAYMENT_TERMS_DAYS),
+                    credit_limit=values.get("credit_limit"),
+                ),
+                field=["expectedVersion"],
             )
             await record_change(
                 actor,

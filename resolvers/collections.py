@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 from auth.viewer import Viewer
 from resolvers import subscriptions
 from resolvers.audit import Actor, record_change, snapshot, system_actor
-from resolvers.errors import BadInput, InvalidInput, NotFound, VersionConflict
+from resolvers.errors import BadInput, InvalidInput, NotFound, VersionConflict, created_first
 from resolvers.models import (
     CollectionAction,
     CollectionActionKind,
@@ -138,7 +138,10 @@ async def set_policy(actor: Actor, order: PolicyOrder) -> CollectionsPolicy:
             .get_or_none()
         )
         if policy is None:
-            policy = await CollectionsPolicy.create(seller_id=viewer.partner_id, **owner, **values)
+            policy = await created_first(
+                CollectionsPolicy.create(seller_id=viewer.partner_id, **owner, **values),
+                field=["expectedVersion"],
+            )
             before = None
         else:
             if order.expected_version is not None and policy.version != order.expected_version:

@@ -6,8 +6,8 @@ the message in the caller's language; resolvers never format messages themselves
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from asyncpg.exceptions import (
     AdminShutdownError,
@@ -17,6 +17,9 @@ from asyncpg.exceptions import (
     InternalClientError,
     PostgresConnectionError,
 )
+from tortoise.exceptions import IntegrityError
+
+T = TypeVar("T")
 
 # The database went away (killed connection, restart, network): the statement's transaction
 # is rolled back by the server, so the request can be retried as it was.
@@ -57,6 +60,16 @@ class Forbidden(DomainError):
 
 class VersionConflict(DomainError):
     code = "VERSION_CONFLICT"
+
+
+async def created_first(create: Awaitable[T], *, field: Sequence[str]) -> T:
+    """A row there is one of (a partner's setting, a subject's directory entry), created:
+    when a concurrent request created it first, the unique key refuses this one, and the
+    caller is told to read it and try again (`VERSION_CONFLICT`), rather than a failure."""
+    try:
+        return await create
+    except IntegrityError:
+        raise VersionConflict("version.conflict", field=field) from None
 
 
 class IdempotencyKeyReused(DomainError):

@@ -59,7 +59,16 @@ from resolvers.tickets import (
     visible_ticket_ids,
 )
 
-ESCALATION_AUDITED = ("vehicle", "status", "external_case_id", "outcome", "credit_used", "version")
+ESCALATION_AUDITED = (
+    "vehicle",
+    "status",
+    "summary",
+    "external_case_id",
+    "outcome",
+    "credit_used",
+    "resolved_at",
+    "version",
+)
 CLOUD = frozenset({ProductFamily.AZURE, ProductFamily.MICROSOFT_365, ProductFamily.DYNAMICS_365})
 MAX_CASE_ID = 64
 

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from auth.viewer import Viewer
 from resolvers.audit import Actor, record_change, snapshot
-from resolvers.errors import BadInput, VersionConflict
+from resolvers.errors import BadInput, VersionConflict, created_first
 from resolvers.models import Partner, PersistedOperation, User
 from resolvers.pagination import Page, PageRequest, paginate
 from resolvers.rows import Row, Where, rows_by_id
@@ -106,10 +106,11 @@ async def set_safelist_only(actor: Actor, *, subject: str, safelist_only: bool) 
             await User.filter(partner_id=partner.id, sub=subject).select_for_update().get_or_none()
         )
         if user is None:
-            try:
-                user = await User.create(partner=partner, sub=subject, safelist_only=safelist_only)
-            except IntegrityError:  # its first request made its entry just now: try again
-                raise VersionConflict("version.conflict", field=["subject"]) from None
+            # its first request may make its entry at the same moment
+            user = await created_first(
+                User.create(partner=partner, sub=subject, safelist_only=safelist_only),
+                field=["subject"],
+            )
             before = None
         elif user.safelist_only == safelist_only:
             return user

@@ -17,7 +17,7 @@ from auth.viewer import Viewer
 from resolvers import service_hours
 from resolvers.audit import Actor, record_change, snapshot
 from resolvers.customers import EMAIL, PHONE
-from resolvers.errors import BadInput, DomainError, InvalidInput, VersionConflict
+from resolvers.errors import BadInput, DomainError, InvalidInput, VersionConflict, created_first
 from resolvers.models import (
     Competency,
     Customer,
@@ -220,7 +220,10 @@ async def set_offering(actor: Actor, order: OfferingOrder) -> SupportOffering:
             .get_or_none()
         )
         if offering is None:
-            offering = await SupportOffering.create(seller_id=viewer.partner_id, **owner, **values)
+            offering = await created_first(
+                SupportOffering.create(seller_id=viewer.partner_id, **owner, **values),
+                field=["expectedVersion"],
+            )
             before = None
         else:
             if order.expected_version is not None and offering.version != order.expected_version:

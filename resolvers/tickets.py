@@ -63,7 +63,10 @@ TICKET_AUDITED = (
     "within_baseline",
     "assignee_id",
     "resolution",
+    "first_responded_at",
+    "resolved_at",
     "customer_notified_at",
+    "closed_at",
     "version",
 )
 OPEN_STATUSES = (

@@ -90,7 +90,13 @@ class Escalation(Node):
 @strawberry.type(description="A support vehicle, and whether it can take a ticket.")
 class EscalationOption:
     vehicle: Vehicle = field(READ, description="The vehicle.")  # type: ignore[valid-type]
-    eligible: bool = field(READ, description="Whether escalateTicket would accept it now.")
+    eligible: bool = field(
+        READ,
+        description=(
+            "Whether the vehicle's rules let it take the ticket now (escalateTicket also needs"
+            " the ticket TRIAGED or IN_PROGRESS, in your own queue)."
+        ),
+    )
     reason: IneligibilityReason | None = field(READ, description="Why not, if not.")  # type: ignore[valid-type]
 
 

@@ -345,6 +345,33 @@ async def test_a_collections_run_waits_for_a_payment_of_an_invoice_it_reads(
     assert await _reasons(ids["base"]) == ("ACTIVE", "")
 
 
+@pytest.mark.skipif(backend() != "postgres", reason="concurrent transactions are PostgreSQL's")
+async def test_a_policy_first_set_by_two_requests_at_once_is_a_version_conflict_for_one(
+    api: Api, world: World
+) -> None:
+    inserted = asyncio.Event()
+
+    async def first_in_progress() -> None:
+        async with in_transaction():
+            await set_policy(await world.actor("direct"), PolicyOrder([7], None, False))
+            inserted.set()
+            await asyncio.sleep(0.3)  # the second request inserts meanwhile, and waits
+
+    first = asyncio.create_task(first_in_progress())
+    await inserted.wait()
+    second = await api.data(
+        """mutation { setCollectionsPolicy(input: {reminderDaysPastDue: [14],
+             reactivateOnPayment: true}) { policy { version } userErrors { code field } } }""",
+        token=world.admin("direct"),
+    )
+    await first
+    assert second["setCollectionsPolicy"] == {
+        "policy": None,
+        "userErrors": [{"code": "VERSION_CONFLICT", "field": ["expectedVersion"]}],
+    }
+    assert await models.CollectionsPolicy.filter(seller_id=world.partners["direct"].id).count() == 1
+
+
 async def test_a_reminder_is_in_the_change_feed_for_those_who_read_billing(
     api: Api, world: World
 ) -> None:

@@ -101,9 +101,22 @@ async def test_a_ticket_goes_from_new_to_closed_with_a_timeline_of_every_step(
     assert timeline["customer"] == {"companyName": "Alpha Lda"}
     assert timeline["handler"] == {"name": "Contoso"}
     assert {event["actor"] for event in timeline["timeline"]} == {"user-direct-global_admin"}
-    audited = await models.AuditEvent.filter(entity_type="Ticket").count()
+    audited = await models.AuditEvent.filter(entity_type="Ticket").order_by("id")
     changes = await models.ChangeEvent.filter(entity_type="Ticket").count()
-    assert audited == changes == 6
+    assert len(audited) == changes == 6
+    # every moment a step sets is in its record's before and after
+    moments = ("firstRespondedAt", "resolvedAt", "customerNotifiedAt", "closedAt")
+    set_by = {
+        record.action: [name for name in moments if record.before[name] != record.after[name]]
+        for record in audited[1:]
+    }
+    assert set_by == {
+        "ticket.triaged": [],
+        "ticket.commented": ["firstRespondedAt"],
+        "ticket.resolved": ["resolvedAt"],
+        "ticket.customer_notified": ["customerNotifiedAt"],
+        "ticket.closed": ["closedAt"],
+    }
 
 
 REFUSALS = [
