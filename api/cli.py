@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database")
     migrate.add_argument(
-        "--target", help="stop at (or go back to) this migration, e.g. 0001_initial"
+        "--target", help="stop at this migration, e.g. 0001_initial (never goes back)"
     )
     migrate.set_defaults(run=_migrate)
     seed = commands.add_parser("seed-demo", help="fill an empty database with demo data")
@@ -124,9 +124,14 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> None:
     )
 
 
-def _migrate(settings: Settings, arguments: argparse.Namespace) -> None:
-    asyncio.run(database.migrate(settings.database_url, arguments.target))
+def _migrate(settings: Settings, arguments: argparse.Namespace) -> int:
+    try:
+        asyncio.run(database.migrate(settings.database_url, arguments.target))
+    except database.MigrationRefused as refused:
+        print(f"migrate: {refused}", file=sys.stderr)
+        return 2
     print(f"database is up to date ({_display_url(settings.database_url)})")
+    return 0
 
 
 def _seed_demo(settings: Settings, _: argparse.Namespace) -> None:

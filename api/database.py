@@ -69,13 +69,29 @@ async def _keep_session(_connection: Connection) -> None:
 TORTOISE_ORM = tortoise_config("sqlite://:memory:")
 
 
+class MigrationRefused(Exception):
+    """A migration that would go back (and drop what later ones added), or an unknown one."""
+
+
 async def migrate(database_url: str, target: str | None = None) -> None:
     """Create the database schema or upgrade it to the newest migration (or to `target`,
-    such as `0001_initial`); rows are kept."""
-    await run_migrations(
-        config=tortoise_config(database_url), target=f"models.{target}" if target else None
-    )
-    await Tortoise.close_connections()
+    such as `0001_initial`); rows are kept, so it never goes back."""
+    try:
+        await run_migrations(
+            config=tortoise_config(database_url),
+            target=f"models.{target}" if target else None,
+            direction="forward",
+        )
+    except ValueError as refused:  # an unknown target, or one behind the database
+        message = str(refused)
+        if message.startswith("Backward"):
+            message = (
+                f"{target} is behind the database: going back would drop what later"
+                " migrations added, and migrate never loses rows"
+            )
+        raise MigrationRefused(message) from None
+    finally:
+        await Tortoise.close_connections()
 
 
 @asynccontextmanager

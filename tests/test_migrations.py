@@ -104,6 +104,14 @@ async def test_an_upgrade_from_the_first_migration_keeps_every_row(
     assert again.returncode == 0, again.stderr
     assert await _run_sql(scratch_database_url, ["SELECT COUNT(*) FROM customers"]) == [(1,)]
 
+    # going back would drop what later migrations added: refused, and nothing changes
+    back = cli(scratch_database_url, "migrate", "--target", "0001_initial")
+    assert back.returncode == 2
+    assert "0001_initial is behind the database" in back.stderr
+    assert "Traceback" not in back.stderr
+    users = await _run_sql(scratch_database_url, ["SELECT sub, safelist_only FROM users"])
+    assert [(sub, bool(bound)) for sub, bound in users] == [("old-user", False)]
+
 
 DETECT_CHANGES = """
 import asyncio
