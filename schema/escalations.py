@@ -144,10 +144,17 @@ class EscalationPayload:
     user_errors: list[UserError] = field(Capability.VIEWER, description="Why it failed.")
 
 
-async def _payload(info: strawberry.Info, row: Any, errors: list[UserError]) -> EscalationPayload:
+async def _payload(
+    info: strawberry.Info, row: Any, errors: list[UserError], kind: Any = None
+) -> EscalationPayload:
+    """The escalation and its ticket as the mutation left them, with the timeline event it
+    added: of this escalation (and of `kind`), so that a retry of an escalation answers its
+    ESCALATED event even after updates, and no other mutation's event is taken for it."""
     if row is None:
         return EscalationPayload(escalation=None, ticket=None, event=None, user_errors=errors)
-    ticket = await ticket_payload(info, row.ticket_id, [])
+    events = models.TicketEvent.filter(ticket_id=row.ticket_id, escalation_id=row.id)
+    event = await (events if kind is None else events.filter(kind=kind)).order_by("-id").first()
+    ticket = await ticket_payload(info, row.ticket_id, [], event)
     return EscalationPayload(
         escalation=Escalation.of(row), ticket=ticket.ticket, event=ticket.event, user_errors=[]
     )
@@ -201,7 +208,7 @@ class EscalationMutation:
                 idempotency_key=input.idempotency_key,
             ),
         )
-        return await _payload(info, row, errors)
+        return await _payload(info, row, errors, models.TicketEventKind.ESCALATED)
 
     @mutation(WRITE, description="Record Microsoft's case number, status and outcome.")
     async def update_escalation(

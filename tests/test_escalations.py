@@ -498,6 +498,14 @@ async def test_an_escalation_retried_with_its_key_escalates_once_and_uses_one_cr
     assert again["escalateTicket"]["userErrors"] == []
     offering_row = await models.SupportOffering.get(seller_id=world.partners["direct"].id)
     assert offering_row.incident_credits == 1
+    escalation = first["escalateTicket"]["escalation"]["id"]
+    updated = await api.data(
+        UPDATE, {"input": {"id": escalation, "status": "WAITING_ON_PARTNER"}}, token=token
+    )
+    assert updated["updateEscalation"]["event"]["kind"] == "ESCALATION_UPDATED"
+    late = await api.data(ESCALATE, {"input": asked}, token=token)  # a retry after the update
+    assert late["escalateTicket"]["event"] == first["escalateTicket"]["event"]
+    assert first["escalateTicket"]["event"]["kind"] == "ESCALATED"
     other = await api.data(ESCALATE, {"input": {**asked, "summary": "Another"}}, token=token)
     assert [error["code"] for error in other["escalateTicket"]["userErrors"]] == [
         "IDEMPOTENCY_KEY_REUSED"
