@@ -235,6 +235,20 @@ async def set_billing_terms(actor: Actor, terms: Terms) -> BillingAccount:
     async with in_transaction():
         customer = await get_customer(actor.viewer, terms.customer_id, field=["customerId"])
         account = await _account_for_update(customer)
+        if (
+            account is not None
+            and terms.expected_version is not None
+            and account.version != terms.expected_version
+        ):
+            raise VersionConflict(
+                "version.conflict", field=["expectedVersion"], current=account.version
+            )
+        current = account.currency if account else currency_for_country(customer.country)
+        if (
+            values.get("currency", current) != current
+            and await Invoice.filter(customer_id=customer.id, status__in=[OPEN, DISPUTED]).exists()
+        ):
+            raise BadInput("billing.currency_in_use", field=["currency"])
         if account is None:
             account = await created_first(
                 BillingAccount.create(
@@ -242,7 +256,7 @@ async def set_billing_terms(actor: Actor, terms: Terms) -> BillingAccount:
                     partner_id=customer.partner_id,
                     reseller_id=customer.reseller_id,
                     seller_id=customer.seller_id,
-                    currency=values.get("currency", currency_for_country(customer.country)),
+                    currency=values.get("currency", current),
                     payment_terms_days=values.get("payment_terms_days", DEFAULT_PAYMENT_TERMS_DAYS),
                     credit_limit=values.get("credit_limit"),
                 ),
@@ -256,16 +270,6 @@ async def set_billing_terms(actor: Actor, terms: Terms) -> BillingAccount:
                 owner=(account.partner_id, account.reseller_id),
             )
             return account
-        if terms.expected_version is not None and account.version != terms.expected_version:
-            raise VersionConflict(
-                "version.conflict", field=["expectedVersion"], current=account.version
-            )
-        currency = values.get("currency", account.currency)
-        if (
-            currency != account.currency
-            and await Invoice.filter(customer_id=customer.id, status__in=[OPEN, DISPUTED]).exists()
-        ):
-            raise BadInput("billing.currency_in_use", field=["currency"])
         before = snapshot(account, ACCOUNT_AUDITED)
         account.update_from_dict({**values, "version": account.version + 1})
         await account.save()

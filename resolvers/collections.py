@@ -205,6 +205,9 @@ async def run_every_policy(
 async def _run(
     actor: Actor, seller_id: int, as_of: date, dry_run: bool, progress: Progress | None
 ) -> list[Action]:
+    if not dry_run and as_of > subscriptions.now().date():
+        # reminders and suspensions for what isn't due yet would be sent for real
+        raise BadInput("collections.future", field=["asOf"])
     policy = await policy_of(seller_id)
     if policy is None:
         raise NotFound("collections.no_policy")

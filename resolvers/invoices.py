@@ -70,14 +70,28 @@ MAX_REASON = 2000
 INVOICE_AUDITED = (
     "sequence",
     "currency",
+    "issued_at",
     "due_date",
     "status",
     "total_minor",
     "paid_minor",
     "credited_minor",
+    "paid_at",
+    "voided_at",
     "version",
 )
-DISPUTE_AUDITED = ("status", "outcome", "amount_minor", "credited_minor", "version")
+DISPUTE_AUDITED = (
+    "invoice_id",
+    "status",
+    "reason",
+    "amount_minor",
+    "outcome",
+    "credited_minor",
+    "resolution",
+    "resolved_at",
+    "version",
+)
+PAYMENT_AUDITED = ("invoice_id", "amount_minor", "currency", "reference", "received_at", "version")
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -225,6 +239,8 @@ def _checked_lines(order: NewInvoice, currency: str) -> list[dict[str, Any]]:
         )
     if problems:
         raise InvalidInput(problems)
+    if not any(line["amount_minor"] for line in lines):  # nothing to pay, nothing to collect
+        raise BadInput("invoice.total", field=["lines"])
     return lines
 
 
@@ -314,7 +330,7 @@ async def _changed(
     fields = {
         Invoice: INVOICE_AUDITED,
         BillingDispute: DISPUTE_AUDITED,
-        Payment: ("amount_minor", "currency", "reference", "version"),
+        Payment: PAYMENT_AUDITED,
     }[type(row)]
     await record_change(
         actor,
@@ -363,6 +379,7 @@ async def void_invoice(
         await _save_invoice(
             actor, row, "invoice.voided", {"status": VOID, "voided_at": subscriptions.now()}
         )
+        await _after_payment(actor, row.customer_id, row.seller_id)  # nothing due on it now
     return row
 
 
@@ -426,11 +443,14 @@ async def record_payment(
             )
         paid = to_minor(amount, currency)
         due = amount_due_minor(invoice)
-        if paid > due:
+        payable, refusal = due, "payment.overpaid"
+        if invoice.status == DISPUTED:  # what is disputed waits for the dispute's outcome
+            payable, refusal = due - await _disputed_minor(invoice, due), "payment.disputed"
+        if paid > payable:
             raise BadInput(
-                "payment.overpaid",
+                refusal,
                 field=["amount", "amount"],
-                due=str(from_minor(due, currency)),
+                due=str(from_minor(payable, currency)),
                 currency=currency,
             )
         moment = subscriptions.now()
@@ -472,6 +492,15 @@ async def record_payment(
         load=lambda pk: Payment.get(id=pk),
         recheck=recheck,
     )
+
+
+async def _disputed_minor(invoice: Invoice, due: int) -> int:
+    """How much of a disputed invoice its open dispute holds back: the amount it names, or
+    all that is due."""
+    dispute = await BillingDispute.get_or_none(invoice_id=invoice.id, status=DisputeStatus.OPEN)
+    if dispute is None or dispute.amount_minor is None:
+        return due
+    return min(dispute.amount_minor, due)
 
 
 async def _after_payment(actor: Actor, customer_id: int, seller_id: int) -> None:
@@ -533,13 +562,23 @@ async def open_dispute(
         payload={
             "invoice_id": invoice_id,
             "reason": text,
-            "amount": str(amount) if amount is not None else None,
+            "amount": _same_number(amount),
         },
         create=insert,
         load=idempotency.visible(
             disputes_by_id, actor.viewer, NotFound("dispute.not_found", field=["invoiceId"])
         ),
     )
+
+
+def _same_number(amount: str | Decimal | None) -> str | None:
+    """An amount as a retry's fingerprint has it: "10" and "10.00" are the same amount."""
+    if amount is None:
+        return None
+    try:
+        return str(Decimal(amount.strip() if isinstance(amount, str) else amount).normalize())
+    except ArithmeticError:  # not a number: refused when the dispute is opened
+        return str(amount)
 
 
 async def resolve_dispute(
@@ -605,14 +644,16 @@ def _credit(
         if credit is not None:
             raise BadInput("dispute.credit_rejected", field=["credit"])
         return 0
+    upheld = due if dispute.amount_minor is None else min(dispute.amount_minor, due)
     if outcome == DisputeOutcome.UPHELD:
         if credit is not None:
             raise BadInput("dispute.credit_upheld", field=["credit"])
-        return due if dispute.amount_minor is None else min(dispute.amount_minor, due)
+        return upheld
     if credit is None:
         raise BadInput("dispute.credit_missing", field=["credit"])
     value = amount_of(credit, ["credit"])
     credited = to_minor(rounded(value, invoice.currency), invoice.currency)
-    if value != rounded(value, invoice.currency) or not 0 < credited < due:
+    # in part: less than upholding it would credit (the disputed amount)
+    if value != rounded(value, invoice.currency) or not 0 < credited < upheld:
         raise BadInput("dispute.credit", field=["credit"])
     return credited

@@ -528,6 +528,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Una fattura deve avere da 1 a {maximum} righe.",
         "En faktura behöver mellan 1 och {maximum} rader.",
     ),
+    "invoice.total": _m(
+        "An invoice's total must be more than zero.",
+        "O total de uma fatura tem de ser superior a zero.",
+        "O total de uma fatura deve ser maior que zero.",
+        "Il totale di una fattura deve essere maggiore di zero.",
+        "En fakturas summa måste vara större än noll.",
+    ),
     "invoice.line_amount": _m(
         "This line's amount is larger than an invoice can hold.",
         "O montante desta linha excede o que uma fatura comporta.",
@@ -576,6 +583,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Esta fatura está em {currency}: registre o pagamento em {currency}.",
         "Questa fattura è in {currency}: registra il pagamento in {currency}.",
         "Fakturan är i {currency}: registrera betalningen i {currency}.",
+    ),
+    "payment.disputed": _m(
+        "Only {due} {currency} of this invoice is not disputed: the rest waits for the"
+        " dispute's outcome.",
+        "Só {due} {currency} desta fatura não estão contestados: o resto aguarda a"
+        " decisão da contestação.",
+        "Só {due} {currency} desta fatura não estão contestados: o restante aguarda o"
+        " resultado da contestação.",
+        "Solo {due} {currency} di questa fattura non sono contestati: il resto attende"
+        " l'esito della contestazione.",
+        "Bara {due} {currency} av fakturan är obestridda: resten väntar på tvistens utfall.",
     ),
     "payment.overpaid": _m(
         "The payment is more than the {due} {currency} still due.",
@@ -641,11 +659,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Ange hur mycket en delvis godkänd tvist krediterar.",
     ),
     "dispute.credit": _m(
-        "A partial credit is positive, in the minor unit, and less than what is due.",
-        "Um crédito parcial é positivo, na unidade mínima da moeda, e inferior ao valor em dívida.",
-        "Um crédito parcial é positivo, na menor unidade da moeda, e menor que o valor devido.",
-        "Un credito parziale è positivo, nell'unità minima, e inferiore al dovuto.",
-        "En delkredit är positiv, i minsta enheten, och mindre än det som återstår.",
+        "A partial credit is positive, in the minor unit, and less than the amount disputed.",
+        "Um crédito parcial é positivo, na unidade mínima da moeda, e inferior ao valor contestado.",
+        "Um crédito parcial é positivo, na menor unidade da moeda, e menor que o valor contestado.",
+        "Un credito parziale è positivo, nell'unità minima, e inferiore all'importo contestato.",
+        "En delkredit är positiv, i minsta enheten, och mindre än det bestridda beloppet.",
     ),
     "collections.reminder_days": _m(
         "Give at most {count} reminder days, each between 0 and {maximum}.",
@@ -660,6 +678,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "A suspensão deve ocorrer entre 1 e {maximum} dias após o vencimento.",
         "La sospensione deve avvenire tra 1 e {maximum} giorni dopo la scadenza.",
         "Avstängningen måste ske mellan 1 och {maximum} dagar efter förfallodagen.",
+    ),
+    "collections.future": _m(
+        "Only a dry run may look ahead: asOf is after today.",
+        "Só uma simulação pode olhar para o futuro: asOf é posterior a hoje.",
+        "Só uma simulação pode olhar para o futuro: asOf é posterior a hoje.",
+        "Solo una simulazione può guardare avanti: asOf è successivo a oggi.",
+        "Bara en provkörning får se framåt: asOf är efter i dag.",
     ),
     "collections.no_policy": _m(
         "Set your collections policy before running collections.",

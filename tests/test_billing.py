@@ -295,14 +295,23 @@ async def test_collections_dry_run_then_apply_then_nothing_new_then_exact_reacti
     assert await _reasons(ids["kept"]) == ("SUSPENDED", "PARTNER_REQUEST")
 
 
-async def test_a_subscription_whose_term_ended_while_suspended_stays_disabled_when_paid(
+async def _suspended_for_non_payment(
     api: Api, world: World
-) -> None:
+) -> tuple[dict[str, int], models.Invoice, str]:
+    """`_suspended_set`, suspended by a collections run for an invoice 35 days overdue: the
+    subscriptions' ids, the invoice, and the token of the partner's admin."""
     ids = await _suspended_set(world)
     await set_policy(await world.actor("direct"), PolicyOrder([], 30, True))
     late = await _overdue(world, "direct", 35)
     token = world.admin("direct")
     await api.data(RUN, {"input": {"dryRun": False}}, token=token)
+    return ids, late, token
+
+
+async def test_a_subscription_whose_term_ended_while_suspended_stays_disabled_when_paid(
+    api: Api, world: World
+) -> None:
+    ids, late, token = await _suspended_for_non_payment(api, world)
     ended = subscriptions.now() - timedelta(minutes=1)
     await models.Subscription.filter(id__in=[ids["base"], ids["add_on"]]).update(term_ends_at=ended)
     assert await subscriptions.end_terms(subscriptions.now()) == {"disabled": 2}
@@ -531,6 +540,16 @@ async def test_payment_terms_and_currency_are_set_per_customer(api: Api, world: 
         set_terms, {"input": {"customerId": customer, "paymentTermsDays": 400}}, token=token
     )
     assert too_long["setBillingTerms"]["userErrors"][0]["field"] == ["paymentTermsDays"]
+    # before a customer's first terms, it is billed in its country's currency: the same rule
+    await world.add_invoice("direct", 1)
+    first_terms = await api.data(
+        set_terms,
+        {"input": {"customerId": world.customer_id("direct", 1), "currency": "JPY"}},
+        token=token,
+    )
+    assert first_terms["setBillingTerms"]["userErrors"] == [
+        {"field": ["currency"], "code": "BAD_USER_INPUT"}
+    ]
 
 
 async def test_a_line_too_large_for_an_invoice_is_refused_not_a_fault(
@@ -675,3 +694,106 @@ async def test_a_dispute_retried_with_its_key_is_opened_once(api: Api, world: Wo
         first["openBillingDispute"]["dispute"]["id"] == again["openBillingDispute"]["dispute"]["id"]
     )
     assert await models.BillingDispute.filter(invoice_id=invoice.id).count() == 1
+
+
+OPEN_DISPUTE = """mutation($input: OpenBillingDisputeInput!) { openBillingDispute(input: $input) {
+  dispute { id } userErrors { code } } }"""
+RESOLVE_DISPUTE = """mutation($input: ResolveBillingDisputeInput!) {
+  resolveBillingDispute(input: $input) {
+    dispute { credited { amount } } invoice { status amountDue { amount } }
+    userErrors { field code } } }"""
+
+
+async def test_an_amount_retried_as_written_otherwise_is_the_same_dispute(
+    api: Api, world: World
+) -> None:
+    invoice = await world.add_invoice("direct")
+    asked = {
+        "invoiceId": to_global_id("Invoice", invoice.id),
+        "reason": "Seats not used",
+        "amount": "10",
+        "idempotencyKey": "dispute-10",
+    }
+    token = world.admin("direct")
+    first = await api.data(OPEN_DISPUTE, {"input": asked}, token=token)
+    again = await api.data(OPEN_DISPUTE, {"input": {**asked, "amount": "10.00"}}, token=token)
+    assert again["openBillingDispute"] == first["openBillingDispute"]
+    assert first["openBillingDispute"]["userErrors"] == []
+
+
+async def test_a_disputed_invoice_is_paid_up_to_its_undisputed_part_and_credited_the_rest(
+    api: Api, world: World
+) -> None:
+    invoice = await world.add_invoice("direct")  # 60.00
+    token = world.admin("direct")
+    opened = await api.data(
+        OPEN_DISPUTE,
+        {
+            "input": {
+                "invoiceId": to_global_id("Invoice", invoice.id),
+                "reason": "Two seats never assigned",
+                "amount": "20.00",
+            }
+        },
+        token=token,
+    )
+    dispute = opened["openBillingDispute"]["dispute"]["id"]
+    whole = await api.data(PAY, {"input": _payment(invoice, "60.00")}, token=token)
+    assert whole["recordPayment"]["userErrors"] == [
+        {
+            "field": ["amount", "amount"],
+            "code": "BAD_USER_INPUT",
+            "message": "Only 40.00 EUR of this invoice is not disputed: the rest waits for the"
+            " dispute's outcome.",
+        }
+    ]
+    undisputed = await api.data(PAY, {"input": _payment(invoice, "40.00")}, token=token)
+    assert undisputed["recordPayment"]["invoice"]["status"] == "DISPUTED"
+    resolve = {"id": dispute, "outcome": "PARTIALLY_UPHELD", "resolution": "Partly"}
+    too_much = await api.data(
+        RESOLVE_DISPUTE, {"input": {**resolve, "credit": "20.00"}}, token=token
+    )  # as much as upholding it: not in part
+    assert too_much["resolveBillingDispute"]["userErrors"] == [
+        {"field": ["credit"], "code": "BAD_USER_INPUT"}
+    ]
+    upheld = await api.data(
+        RESOLVE_DISPUTE,
+        {"input": {"id": dispute, "outcome": "UPHELD", "resolution": "Never assigned"}},
+        token=token,
+    )
+    assert upheld["resolveBillingDispute"]["dispute"] == {"credited": {"amount": "20.00"}}
+    assert upheld["resolveBillingDispute"]["invoice"] == {
+        "status": "PAID",
+        "amountDue": {"amount": "0.00"},
+    }
+
+
+async def test_an_invoice_of_nothing_is_refused(api: Api, world: World) -> None:
+    free = {"description": "Trial", "quantity": "3", "unitPrice": "0"}
+    body = await api.data(
+        ISSUE, {"input": _issue_input(world, lines=[free])}, token=world.admin("direct")
+    )
+    assert body["issueInvoice"]["userErrors"] == [{"field": ["lines"], "code": "BAD_USER_INPUT"}]
+
+
+async def test_only_a_dry_run_of_collections_may_look_ahead(api: Api, world: World) -> None:
+    await set_policy(await world.actor("direct"), PolicyOrder([7], 30, True))
+    ahead = (subscriptions.now().date() + timedelta(days=60)).isoformat()
+    token = world.admin("direct")
+    await world.add_invoice("direct")  # due in 30 days
+    real = await api.data(RUN, {"input": {"dryRun": False, "asOf": ahead}}, token=token)
+    assert real["runCollections"]["userErrors"] == [{"code": "BAD_USER_INPUT"}]
+    dry = await api.data(RUN, {"input": {"dryRun": True, "asOf": ahead}}, token=token)
+    assert [action["kind"] for action in dry["runCollections"]["actions"]] == ["REMIND"]
+    assert await models.CollectionAction.all().count() == 0
+
+
+async def test_voiding_the_invoice_a_customer_was_suspended_for_lifts_the_suspension(
+    api: Api, world: World
+) -> None:
+    ids, late, token = await _suspended_for_non_payment(api, world)
+    assert await _reasons(ids["base"]) == ("SUSPENDED", "NON_PAYMENT")
+    void = "mutation($id: ID!) { voidInvoice(input: {id: $id}) { userErrors { code } } }"
+    voided = await api.data(void, {"id": to_global_id("Invoice", late.id)}, token=token)
+    assert voided["voidInvoice"]["userErrors"] == []
+    assert await _reasons(ids["base"]) == ("ACTIVE", "")
