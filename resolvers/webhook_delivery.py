@@ -51,7 +51,7 @@ class DeliveryPolicy:
     first_retry_seconds: float = 30.0  # the wait after a first failure; it doubles each time
     longest_wait_seconds: float = 6 * 3600.0
     retry_window: timedelta = RETRY_WINDOW
-    disable_after: timedelta = timedelta(hours=24)  # of failed attempts and no success
+    disable_after: timedelta = timedelta(hours=24)  # of attempts failing, none answered
     concurrency: int = 20  # attempts under way at once, in a process
     per_endpoint: int = 4  # of them, to one endpoint
 
@@ -271,15 +271,18 @@ async def record(
             error=answer.error,
             duration_ms=round(answer.seconds * 1000),
         )
-        await _endpoint_health(endpoint.id, succeeded, moment, policy)
+        # a receiver that answers, even to refuse one delivery (a 4xx), is up: an endpoint is
+        # disabled after a day in which it could not be reached or failed (5xx) every time
+        reached = succeeded or (answer.status is not None and not retryable(answer))
+        await _endpoint_health(endpoint.id, reached, moment, policy)
     return values.get("status", DeliveryStatus.PENDING)
 
 
 async def _endpoint_health(
-    endpoint_id: int, succeeded: bool, moment: datetime, policy: DeliveryPolicy
+    endpoint_id: int, reached: bool, moment: datetime, policy: DeliveryPolicy
 ) -> None:
     endpoints = WebhookEndpoint.filter(id=endpoint_id)
-    if succeeded:
+    if reached:
         await endpoints.filter(failing_since__isnull=False).update(failing_since=None)
         return
     await endpoints.filter(failing_since__isnull=True).update(failing_since=moment)

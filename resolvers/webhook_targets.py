@@ -78,6 +78,17 @@ class TargetUnresolvable(TargetRefused):
 NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known prefix: an IPv4 address inside
 LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # a network's own translation prefix
 IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated `::a.b.c.d`
+# Not reachable on the internet, though this Python's `is_global` says they are.
+NOT_GLOBAL = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "192.0.0.0/24",  # IETF protocol assignments
+        "fec0::/10",  # site-local
+        "::ffff:0:0:0/96",  # IPv4-translated
+        "5f00::/16",  # SRv6 segment identifiers
+        "3fff::/20",  # documentation
+    )
+)
 
 
 def _embedded(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
@@ -96,6 +107,8 @@ def _public(address: str) -> bool:
         inner = _embedded(ip)
         if inner:
             return all(_public(str(v4)) for v4 in inner)
+    if any(ip in network for network in NOT_GLOBAL if network.version == ip.version):
+        return False
     return ip.is_global and not ip.is_multicast
 
 

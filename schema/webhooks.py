@@ -306,7 +306,8 @@ class WebhookMutation:
                 idempotency_key=input.idempotency_key,
             ),
         )
-        endpoint = row and WebhookEndpoint.of(row, reveal_secret=True)
+        # a retry of the creation shows the secret it created, never one rotated in since
+        endpoint = row and WebhookEndpoint.of(row, reveal_secret=row.version == 1)
         return WebhookEndpointPayload(webhook_endpoint=endpoint, user_errors=errors)
 
     @mutation(WRITE, description="Change an endpoint's URL or events, or disable or enable it.")

@@ -291,19 +291,47 @@ async def test_a_delivery_expires_after_its_day_of_retries(api: Api, world: Worl
     assert (delivery["status"], delivery["attemptCount"]) == ("FAILED", 2)
 
 
+async def _failing_for_a_day(api: Api, token: str, receiver: Any) -> tuple[dict[str, Any], int]:
+    """An endpoint whose first delivery failed (503), as if 25 hours ago: its next failure
+    disables it. The endpoint and its primary key."""
+    receiver.status = 503
+    endpoint = await register(api, token, receiver.url)
+    await new_customer(api, token, "Failing Lda")
+    await worker().tick()
+    pk = from_global_id(endpoint["id"])[1]
+    await models.WebhookEndpoint.filter(id=pk).update(
+        failing_since=datetime.now(UTC) - timedelta(hours=25)
+    )
+    return endpoint, pk
+
+
+async def test_an_endpoint_that_answers_even_to_refuse_is_not_failing(
+    api: Api, world: World
+) -> None:
+    """A receiver that refuses one delivery (a final 4xx) is up: a failure a day later is
+    the first of a new run of failures, not the end of a day of them."""
+    token = world.admin("direct")
+    async with receiving() as receiver:
+        endpoint, pk = await _failing_for_a_day(api, token, receiver)
+        receiver.status = 400
+        await make_due(endpoint["id"])
+        await worker().tick()
+        row = await models.WebhookEndpoint.get(id=pk)
+        assert (row.enabled, row.failing_since) == (True, None)
+        receiver.status = 503
+        await new_customer(api, token, "Later Lda")
+        await worker().tick()
+        row = await models.WebhookEndpoint.get(id=pk)
+        assert row.enabled is True
+        assert row.failing_since is not None
+
+
 async def test_an_endpoint_failing_for_a_day_is_disabled_and_enabled_again(
     api: Api, world: World
 ) -> None:
     token = world.admin("direct")
     async with receiving() as receiver:
-        receiver.status = 503
-        endpoint = await register(api, token, receiver.url)
-        await new_customer(api, token, "Failing Lda")
-        await worker().tick()
-        pk = from_global_id(endpoint["id"])[1]
-        await models.WebhookEndpoint.filter(id=pk).update(
-            failing_since=datetime.now(UTC) - timedelta(hours=25)
-        )
+        endpoint, pk = await _failing_for_a_day(api, token, receiver)
         await make_due(endpoint["id"])
         await worker().tick()
         row = await models.WebhookEndpoint.get(id=pk)
@@ -430,6 +458,13 @@ async def test_an_idempotency_key_registers_one_endpoint(api: Api, world: World)
     )
     reused = await api.data(CREATE, {**variables, "url": "http://127.0.0.1:10/"}, token=token)
     assert reused["createWebhookEndpoint"]["userErrors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    created = first["createWebhookEndpoint"]["webhookEndpoint"]
+    assert again["createWebhookEndpoint"]["webhookEndpoint"]["secret"] == created["secret"]
+    # a retry after a rotation does not show the new secret
+    rotated = await api.data(ROTATE, {"id": created["id"]}, token=token)
+    assert rotated["rotateWebhookEndpointSecret"]["webhookEndpoint"]["secret"] != created["secret"]
+    late = await api.data(CREATE, variables, token=token)
+    assert late["createWebhookEndpoint"]["webhookEndpoint"]["secret"] is None
 
 
 async def test_unknown_event_names_are_refused_with_the_names(api: Api, world: World) -> None:
@@ -567,6 +602,10 @@ PUBLIC = "93.184.215.14"
         ("https://[2002:7f00:1::]/", "webhook.url_private"),  # 6to4 of 127.0.0.1
         ("https://[::7f00:1]/", "webhook.url_private"),  # IPv4-compatible 127.0.0.1
         ("https://[64:ff9b:1::a00:1]/", "webhook.url_private"),  # a local NAT64 prefix
+        # not global, though Python 3.11's `is_global` says so
+        ("https://[fec0::1]/", "webhook.url_private"),  # site-local
+        ("https://[::ffff:0:7f00:1]/", "webhook.url_private"),  # IPv4-translated 127.0.0.1
+        ("https://192.0.0.8/", "webhook.url_private"),  # IETF protocol assignments
         ("https://2130706433/", "webhook.url_private"),  # 127.0.0.1 as a number
         ("https://0x7f.1/", "webhook.url_private"),
         ("https://internal.example.com/", "webhook.url_private"),  # resolves to 10.0.0.5
