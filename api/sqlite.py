@@ -1,4 +1,5 @@
-"""The embedded SQLite backend: Tortoise's, with statements that stop when their caller does.
+"""The embedded SQLite backend: Tortoise's, with statements that stop when their caller does,
+and an UPPER that knows every alphabet.
 
 aiosqlite runs every statement on one thread, one after another, and Tortoise holds a lock
 around each. A caller cancelled while it waits (an operation past its time limit) would
@@ -64,7 +65,17 @@ class InterruptibleSqliteClient(SqliteClient):
             for pragma, value in self.pragmas.items():
                 cursor = await self._connection.execute(f"PRAGMA {pragma}={value}")
                 await cursor.close()
+            # SQLite's own UPPER folds ASCII letters only: searches in any case need "ação"
+            # to match "AÇÃO" as on PostgreSQL
+            await self._connection.create_function("upper", 1, _upper, deterministic=True)
             await self._post_connect()
+
+
+def _upper(value: Any) -> Any:
+    """SQLite's UPPER for every letter Unicode has a capital of (NULL stays NULL)."""
+    if value is None or isinstance(value, bytes):
+        return value
+    return str(value).upper()
 
 
 client_class = InterruptibleSqliteClient  # what Tortoise looks for in an engine module

@@ -332,6 +332,19 @@ async def test_search_takes_wildcards_and_backslashes_literally(api: Api, world:
         assert data["customers"]["totalCount"] == len(expected)
 
 
+async def test_search_ignores_case_in_every_alphabet(api: Api, world: World) -> None:
+    await world.add_customer("direct", "Ação Lda", domain="acao.onmicrosoft.com")
+    await world.add_customer("direct", "Åbo Data AB", domain="abo.onmicrosoft.com", country="SE")
+    token = world.admin("direct")
+    for term, expected in [
+        ("AÇÃO", ["Ação Lda"]),
+        ("åbo", ["Åbo Data AB"]),
+        ("ÃO L", ["Ação Lda"]),
+    ]:
+        data = await api.data(FILTERED, {"filter": {"search": term}}, token=token)
+        assert [node["companyName"] for node in data["customers"]["nodes"]] == expected, term
+
+
 async def test_updated_since_returns_what_changed_at_or_after_a_moment(
     api: Api, world: World
 ) -> None:
