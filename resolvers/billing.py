@@ -37,6 +37,7 @@ from resolvers.models import (
 from resolvers.money import (
     amount_of,
     currency_code,
+    currency_for_country,
     minor_units,
 )
 from resolvers.rows import Row, Where, select, select_rows
@@ -45,16 +46,6 @@ from resolvers.tenancy import visible_rows
 DEFAULT_PAYMENT_TERMS_DAYS = 30
 MAX_PAYMENT_TERMS_DAYS = 365
 
-# The currency a customer is billed in until its terms say otherwise: its country's.
-COUNTRY_CURRENCIES = {
-    "AT": "EUR", "BE": "EUR", "CY": "EUR", "DE": "EUR", "EE": "EUR", "ES": "EUR", "FI": "EUR",
-    "FR": "EUR", "GR": "EUR", "HR": "EUR", "IE": "EUR", "IT": "EUR", "LT": "EUR", "LU": "EUR",
-    "LV": "EUR", "MT": "EUR", "NL": "EUR", "PT": "EUR", "SI": "EUR", "SK": "EUR",
-    "BR": "BRL", "SE": "SEK", "NO": "NOK", "DK": "DKK", "GB": "GBP", "CH": "CHF", "PL": "PLN",
-    "CZ": "CZK", "JP": "JPY", "US": "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "MX": "MXN",
-    "IN": "INR", "ZA": "ZAR", "KR": "KRW",
-}  # fmt: skip
-FALLBACK_CURRENCY = "USD"
 
 OPEN, PAID, VOID, DISPUTED = (
     InvoiceStatus.OPEN,
@@ -72,10 +63,6 @@ ACCOUNT_AUDITED = ("currency", "payment_terms_days", "credit_limit", "version")
 def rounded(amount: Decimal, currency: str) -> Decimal:
     """Half-up to the currency's minor unit: 0.125 EUR is 0.13, 2.5 JPY is 3."""
     return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
-
-
-def currency_for_country(country: str) -> str:
-    return COUNTRY_CURRENCIES.get(country, FALLBACK_CURRENCY)
 
 
 def today() -> date:

@@ -17,7 +17,8 @@ from resolvers import idempotency
 from resolvers.audit import Actor, record_change, snapshot
 from resolvers.countries import COUNTRY_CODES
 from resolvers.errors import BadInput, DomainError, InvalidInput, NotFound, VersionConflict
-from resolvers.models import Customer, Partner
+from resolvers.models import BillingAccount, Customer, Invoice, InvoiceStatus, Partner
+from resolvers.money import currency_for_country
 from resolvers.pagination import Page, PageRequest, paginate, search_term
 from resolvers.rows import Row, Where, rows_by_id
 from resolvers.tenancy import owner_of_new_row, visible_rows
@@ -251,6 +252,18 @@ def unchanged(customer: Customer, changes: Mapping[str, Any]) -> bool:
     return not problems and all(getattr(customer, name) == value for name, value in values.items())
 
 
+async def _check_currency_kept(customer: Customer, country: str) -> None:
+    """A customer without billing terms is billed in its country's currency: a new country
+    can't change it while invoices in it are unpaid (as new terms can't)."""
+    if currency_for_country(country) == currency_for_country(customer.country):
+        return
+    if await BillingAccount.exists(customer_id=customer.id):
+        return  # its terms name its currency
+    unpaid = (InvoiceStatus.OPEN, InvoiceStatus.DISPUTED)
+    if await Invoice.exists(customer_id=customer.id, status__in=unpaid):
+        raise BadInput("billing.currency_in_use", field=["country"])
+
+
 async def update_customer(
     actor: Actor, *, customer_id: int, expected_version: int, changes: Mapping[str, Any]
 ) -> Customer:
@@ -267,6 +280,8 @@ async def update_customer(
             )
         if "external_id" in values:
             await _check_external_id(customer.seller_id, values["external_id"], exclude=customer.id)
+        if "country" in values:
+            await _check_currency_kept(customer, values["country"])
         before = snapshot(customer, PROFILE_FIELDS)
         if all(getattr(customer, name) == value for name, value in values.items()):
             return customer

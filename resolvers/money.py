@@ -128,3 +128,19 @@ def money_of(amount: str, currency: str, field: list[str]) -> Money:
     if problems:
         raise InvalidInput(problems)
     return Money(*checked)
+
+
+# The currency a customer is billed in until its terms say otherwise: its country's.
+COUNTRY_CURRENCIES = {
+    "AT": "EUR", "BE": "EUR", "CY": "EUR", "DE": "EUR", "EE": "EUR", "ES": "EUR", "FI": "EUR",
+    "FR": "EUR", "GR": "EUR", "HR": "EUR", "IE": "EUR", "IT": "EUR", "LT": "EUR", "LU": "EUR",
+    "LV": "EUR", "MT": "EUR", "NL": "EUR", "PT": "EUR", "SI": "EUR", "SK": "EUR",
+    "BR": "BRL", "SE": "SEK", "NO": "NOK", "DK": "DKK", "GB": "GBP", "CH": "CHF", "PL": "PLN",
+    "CZ": "CZK", "JP": "JPY", "US": "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "MX": "MXN",
+    "IN": "INR", "ZA": "ZAR", "KR": "KRW",
+}  # fmt: skip
+FALLBACK_CURRENCY = "USD"
+
+
+def currency_for_country(country: str) -> str:
+    return COUNTRY_CURRENCIES.get(country, FALLBACK_CURRENCY)

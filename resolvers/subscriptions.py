@@ -74,7 +74,11 @@ AUDITED = (
     "auto_renew",
     "status",
     "suspension_reasons",
+    "parent_id",
+    "purchased_at",
+    "term_started_at",
     "term_ends_at",
+    "cancelled_at",
     "external_id",
 )
 

@@ -11,6 +11,7 @@ import strawberry
 from auth.permissions import Capability
 from resolvers import billing
 from resolvers.billing import Terms
+from resolvers.money import currency_for_country
 from schema.errors import UserError, attempted
 from schema.guards import field, mutation
 from schema.money import Money
@@ -75,7 +76,7 @@ async def billing_of(info: strawberry.Info, customer: Any) -> BillingRelationshi
     summary = await loaders.billing_summaries.load(row.id)
     policy = await loaders.collections_policies.load(row.seller_id)
     account = summary.account
-    currency = account.currency if account else billing.currency_for_country(row.country)
+    currency = account.currency if account else currency_for_country(row.country)
     days = summary.days_past_due(billing.today())
     if summary.suspended_for_non_payment:
         standing = BillingStanding.SUSPENDED_FOR_NON_PAYMENT

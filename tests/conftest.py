@@ -28,9 +28,9 @@ from api.settings import Settings
 from auth.viewer import PartnerKind, Role
 from resolvers import models, subscriptions
 from resolvers.audit import Actor
-from resolvers.billing import currency_for_country
 from resolvers.customers import Contact, create_customer
 from resolvers.invoices import NewInvoice, NewLine, issue_invoice
+from resolvers.money import currency_for_country
 from resolvers.partners import add_partner
 from resolvers.rate_limits import TAKE_POINTS
 from resolvers.subscriptions import NewSubscription, create_subscription, suspend_subscription

@@ -550,6 +550,19 @@ async def test_payment_terms_and_currency_are_set_per_customer(api: Api, world: 
     assert first_terms["setBillingTerms"]["userErrors"] == [
         {"field": ["currency"], "code": "BAD_USER_INPUT"}
     ]
+    # nor can a new country, which would bring its own currency
+    move = """mutation($id: ID!, $country: String!) { updateCustomer(input: {id: $id,
+        expectedVersion: 1, country: $country}) { customer { country } userErrors { field code } } }"""
+    moved_away = await api.data(
+        move, {"id": world.customer_id("direct", 1), "country": "JP"}, token=token
+    )
+    assert moved_away["updateCustomer"]["userErrors"] == [
+        {"field": ["country"], "code": "BAD_USER_INPUT"}
+    ]
+    same_currency = await api.data(
+        move, {"id": world.customer_id("direct", 1), "country": "ES"}, token=token
+    )
+    assert same_currency["updateCustomer"]["customer"] == {"country": "ES"}
 
 
 async def test_a_line_too_large_for_an_invoice_is_refused_not_a_fault(

@@ -843,6 +843,11 @@ async def test_at_the_end_of_its_term_a_subscription_renews_expires_or_is_disabl
         february_end,
         datetime(2026, 3, 31, 10, 0, tzinfo=UTC),  # the 31st again: terms count from purchase
     )
+    renewal = await models.AuditEvent.get(action="subscription.renewed", entity_id=renewing.id)
+    assert (renewal.before["termStartedAt"], renewal.after["termStartedAt"]) == (
+        start.isoformat(),
+        february_end.isoformat(),
+    )
     assert expiring.status == "EXPIRED"
     assert (suspended.status, suspended.suspension_reasons) == ("DISABLED", "NON_PAYMENT")
     assert (still_running.status, still_running.version) == ("ACTIVE", 1)
