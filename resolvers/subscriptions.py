@@ -180,13 +180,18 @@ def quantity_at(history: Sequence[Any], moment: datetime) -> int | None:
 
 
 async def _for_update(viewer: Viewer, subscription_id: int, expected: int | None) -> Subscription:
-    """The visible subscription, locked for the rest of the transaction (on PostgreSQL)."""
+    """The visible subscription, locked for the rest of the transaction (on PostgreSQL). A
+    term that ended since `end_terms` last ran ends first, as the job would end it: a change
+    applies to the subscription as it is now (renewed, expired or disabled)."""
     where = {**visible_rows(viewer), "id": subscription_id}
     row = await Subscription.filter(**where).select_for_update().get_or_none()
     if row is None:
         raise NotFound("subscription.not_found", field=["id"])
     if expected is not None and row.version != expected:
         raise VersionConflict("version.conflict", field=["expectedVersion"], current=row.version)
+    moment = now()
+    if row.term_ends_at <= moment and row.status in (ACTIVE, SUSPENDED):
+        await _end_term(system_actor("end-terms"), row, moment)
     return row
 
 

@@ -867,6 +867,31 @@ async def test_at_the_end_of_its_term_a_subscription_renews_expires_or_is_disabl
     ]
 
 
+async def test_a_change_after_a_term_ended_applies_to_the_subscription_as_it_is_now(
+    api: Api, world: World, clock: Clock
+) -> None:
+    """Before `end-terms` has run: a subscription that renewed may be cancelled in its new
+    window, and one that expired may no longer be suspended."""
+    start = datetime(2026, 1, 31, 10, 0, tzinfo=UTC)
+    clock.at(start)
+    renewing = await world.add_subscription("direct", term_duration="P1M")
+    expiring = await world.add_subscription("direct", term_duration="P1M", auto_renew=False)
+    clock.at(datetime(2026, 2, 28, 15, 0, tzinfo=UTC))  # 5 hours after the terms ended
+    token = world.admin("direct")
+    cancelled = await api.data(CANCEL, {"input": {"id": gid(renewing)}}, token=token)
+    assert cancelled["cancelSubscription"]["userErrors"] == []
+    assert cancelled["cancelSubscription"]["subscription"]["status"] == "DELETED"
+    actions = await models.AuditEvent.filter(entity_id=renewing.id).order_by("id")
+    assert [event.action for event in actions][-2:] == [
+        "subscription.renewed",
+        "subscription.cancelled",
+    ]
+    suspend = """mutation($id: ID!) { suspendSubscription(input: {id: $id, reason: NON_PAYMENT}) {
+        userErrors { code } } }"""
+    refused = await api.data(suspend, {"id": gid(expiring)}, token=token)
+    assert refused["suspendSubscription"]["userErrors"] == [{"code": "INVALID_STATE_TRANSITION"}]
+
+
 async def test_terms_missed_for_months_renew_to_the_term_running_now(
     world: World, clock: Clock
 ) -> None:
