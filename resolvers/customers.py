@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -210,10 +210,6 @@ async def create_customer(
     )
     if problems:
         raise InvalidInput(problems)
-    fingerprint = {
-        **values,
-        "billing_contact": asdict(billing_contact) if billing_contact else None,
-    }
 
     owner = owner_of_new_row(viewer, reseller_id)
     seller_id = owner["reseller_id"] or owner["partner_id"]
@@ -238,7 +234,7 @@ async def create_customer(
         viewer,
         operation="createCustomer",
         key=idempotency_key,
-        payload=fingerprint,
+        payload=values,  # as normalized: " A@X.com" and "a@x.com" are the same order
         create=insert,
         load=lambda pk: Customer.get(id=pk),
         recheck=external_id_free,

@@ -121,6 +121,15 @@ async def test_a_retried_create_with_the_same_idempotency_key_creates_one_custom
     first = await api.data(CREATE, payload, token=token)
     second = await api.data(CREATE, payload, token=token)
     assert second["createCustomer"]["customer"]["id"] == first["createCustomer"]["customer"]["id"]
+    # the same order, written otherwise (as it is stored, it is the same)
+    contact = {
+        **NEW_CUSTOMER["billingContact"],
+        "name": " Rui Costa ",
+        "email": " Rui@TejoVinhos.pt",
+    }
+    rewritten = {"input": {**payload["input"], "billingContact": contact}}
+    third = await api.data(CREATE, rewritten, token=token)
+    assert third["createCustomer"]["customer"]["id"] == first["createCustomer"]["customer"]["id"]
     assert await models.Customer.filter(external_id="ERP-0042").count() == 1
     assert (
         await models.AuditEvent.filter(action="customer.created", entity_type="Customer").count()
