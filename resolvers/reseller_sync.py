@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
+from typing import TypeVar
 
 from tortoise.transactions import in_transaction
 
@@ -33,6 +34,9 @@ from resolvers.models import (
 from resolvers.subscriptions import NewSubscription
 
 MAX_ITEMS = 1_000
+
+
+T = TypeVar("T")
 
 
 class SyncStatus(StrEnum):
@@ -181,10 +185,25 @@ def _at(at: list[str], errors: Sequence[DomainError]) -> list[DomainError]:
     return list(errors)
 
 
+async def _created_or_found(
+    create: Callable[[], Awaitable[T]], taken: str, find: Callable[[], Awaitable[T]]
+) -> tuple[T, bool]:
+    """The item's new object, or the one a call running at the same time created after this
+    one read what was stored (its external id is `taken`): the object, and whether this call
+    created it. The item is then upserted like any item found stored."""
+    try:
+        return await create(), True
+    except BadInput as refused:
+        if refused.key != taken:
+            raise
+    return await find(), False
+
+
 async def _customer(
     actor: Actor, reseller: Partner, item: SyncedCustomer, stored: Stored
 ) -> tuple[SyncStatus, int]:
-    existing = stored.customers.get(item.external_id.strip())
+    key = item.external_id.strip()
+    existing = stored.customers.get(key)
     profile = {
         "company_name": item.company_name,
         "domain": item.domain,
@@ -193,14 +212,19 @@ async def _customer(
         "billing_contact": item.billing_contact,
     }
     if existing is None:
-        created = await customers.create_customer(
-            actor,
-            **profile,
-            external_id=item.external_id,
-            reseller_id=None if actor.viewer.is_reseller else reseller.id,
+        existing, created = await _created_or_found(
+            lambda: customers.create_customer(
+                actor,
+                **profile,
+                external_id=item.external_id,
+                reseller_id=None if actor.viewer.is_reseller else reseller.id,
+            ),
+            customers.EXTERNAL_ID_TAKEN,
+            lambda: Customer.get(seller_id=reseller.id, external_id=key),
         )
-        stored.customers[created.external_id] = created
-        return SyncStatus.CREATED, created.id
+        stored.customers[key] = existing
+        if created:
+            return SyncStatus.CREATED, existing.id
     if customers.unchanged(existing, profile):
         return SyncStatus.UNCHANGED, existing.id
     await customers.update_customer(
@@ -244,11 +268,17 @@ async def _subscription(
         external_id=item.external_id,
     )
     values = order.checked()
-    existing = stored.subscriptions.get(values["external_id"])
+    key = values["external_id"]
+    existing = stored.subscriptions.get(key)
     if existing is None:
-        created = await subscriptions.create_subscription(actor, order)
-        stored.subscriptions[values["external_id"]] = created
-        return SyncStatus.CREATED, created.id
+        existing, created = await _created_or_found(
+            lambda: subscriptions.create_subscription(actor, order),
+            subscriptions.EXTERNAL_ID_TAKEN,
+            lambda: Subscription.get(seller_id=reseller.id, external_id=key),
+        )
+        stored.subscriptions[key] = existing
+        if created:
+            return SyncStatus.CREATED, existing.id
     wanted = {**values, "customer_id": customer.id}
     changed = {IMMUTABLE[name] for name in IMMUTABLE if wanted[name] != getattr(existing, name)}
     if changed:

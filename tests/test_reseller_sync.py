@@ -3,13 +3,19 @@ nothing at all when nothing changed."""
 
 from __future__ import annotations
 
+import asyncio
 from copy import deepcopy
 from typing import Any
 
+import pytest
+from tortoise.transactions import in_transaction
+
 from auth.viewer import Role
-from resolvers import models
+from resolvers import customers, models
+from resolvers.customers import Contact
 from resolvers.subscriptions import suspend_subscription
 from tests.conftest import Api, World
+from tests.databases import backend
 
 SYNC = """
 mutation Sync($input: SyncResellerDataInput!) {
@@ -218,3 +224,36 @@ async def test_a_suspended_subscription_is_left_as_partnergraph_decided(
     assert (
         await models.Subscription.get(id=stored.id)
     ).status == models.SubscriptionStatus.SUSPENDED
+
+
+@pytest.mark.skipif(backend() != "postgres", reason="concurrent transactions are PostgreSQL's")
+async def test_an_item_another_sync_creates_meanwhile_is_upserted_not_failed(
+    api: Api, world: World
+) -> None:
+    """Two overlapping sends of the same items (a client's retry after a timeout): the
+    second finds the first's customer once it commits, and reports it unchanged."""
+    token, reseller = world.admin("provider"), world.partner_id("reseller")
+    item = customer(1)
+    inserted = asyncio.Event()
+
+    async def first_send_in_progress() -> None:
+        async with in_transaction():
+            await customers.create_customer(
+                await world.actor("provider"),
+                company_name=item["companyName"],
+                domain=item["domain"],
+                country=item["country"],
+                language=item["language"],
+                billing_contact=Contact(**item["billingContact"]),
+                external_id=item["externalId"],
+                reseller_id=world.partners["reseller"].id,
+            )
+            inserted.set()
+            await asyncio.sleep(0.3)  # the second send reads, then waits on the insert
+
+    first = asyncio.create_task(first_send_in_progress())
+    await inserted.wait()
+    second = await sync(api, token, reseller, {"customers": [item]})
+    await first
+    assert statuses(second) == [("DIST-C-1", "UNCHANGED")]
+    assert await models.Customer.filter(external_id="DIST-C-1").count() == 1
