@@ -82,14 +82,16 @@ async def migrate(database_url: str, target: str | None = None) -> None:
             target=f"models.{target}" if target else None,
             direction="forward",
         )
-    except ValueError as refused:  # an unknown target, or one behind the database
+    except ValueError as refused:
         message = str(refused)
         if message.startswith("Backward"):
-            message = (
+            raise MigrationRefused(
                 f"{target} is behind the database: going back would drop what later"
                 " migrations added, and migrate never loses rows"
-            )
-        raise MigrationRefused(message) from None
+            ) from None
+        if message.startswith("Unknown migration target"):
+            raise MigrationRefused(message) from None
+        raise  # a migration that failed: not a refusal
     finally:
         await Tortoise.close_connections()
 

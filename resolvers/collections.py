@@ -238,10 +238,6 @@ async def _planned(
             invoice_id__in=[invoice.id for invoice in overdue], kind=CollectionActionKind.REMIND
         )
     }
-    cut_off = await _locked(back_on_payment(seller_id=seller_id), lock).order_by(
-        "customer_id", "id"
-    )
-    customers = sorted({*by_customer, *(row.customer_id for row in cut_off)})
     thresholds = reminder_days(policy)
     suspend_after = policy.suspend_after_days
     lateness = {
@@ -253,7 +249,13 @@ async def _planned(
         for customer_id, late in lateness.items()
         if suspend_after is not None and late >= suspend_after
     }
+    # the subscriptions a suspension reaches are locked before those that may come back, each
+    # base before its add-ons, as suspending or cancelling a base locks them: no deadlock
     affected = await _affected(policy, delinquent, lock)
+    cut_off = await _locked(back_on_payment(seller_id=seller_id), lock).order_by(
+        "customer_id", "id"
+    )
+    customers = sorted({*by_customer, *(row.customer_id for row in cut_off)})
     actions: list[Action] = []
     if progress is not None:
         progress(0, len(customers))

@@ -189,10 +189,14 @@ async def _for_update(viewer: Viewer, subscription_id: int, expected: int | None
         raise NotFound("subscription.not_found", field=["id"])
     if expected is not None and row.version != expected:
         raise VersionConflict("version.conflict", field=["expectedVersion"], current=row.version)
+    await _end_term_if_due(row)
+    return row
+
+
+async def _end_term_if_due(row: Subscription) -> None:
     moment = now()
     if row.term_ends_at <= moment and row.status in (ACTIVE, SUSPENDED):
         await _end_term(system_actor("end-terms"), row, moment)
-    return row
 
 
 async def _save(actor: Actor, row: Subscription, action: str, values: dict[str, Any]) -> None:
@@ -213,9 +217,13 @@ async def _save(actor: Actor, row: Subscription, action: str, values: dict[str, 
 
 
 async def _add_ons(row: Subscription) -> list[Subscription]:
-    """The add-ons of a base, locked; an add-on always belongs to its base's customer."""
+    """The add-ons of a base, locked, each as it is now (a term that ended, ended); an
+    add-on always belongs to its base's customer."""
     add_ons = Subscription.filter(parent_id=row.id, customer_id=row.customer_id)
-    return await add_ons.select_for_update().order_by("id")
+    found = await add_ons.select_for_update().order_by("id")
+    for add_on in found:
+        await _end_term_if_due(add_on)
+    return found
 
 
 def _refused(row: Subscription) -> InvalidStateTransition:
@@ -292,11 +300,12 @@ async def lift_suspension(
     """Remove `reasons` (all, if None) from a suspended subscription and its add-ons."""
     async with in_transaction():
         row = await _for_update(actor.viewer, subscription_id, expected_version)
+        moment = now()
+        if row.status == SubscriptionStatus.DISABLED or moment >= row.term_ends_at:
+            # suspended when its term ended (just now, perhaps): it can't come back
+            raise InvalidStateTransition("subscription.term_ended", field=["id"])
         if row.status != SUSPENDED:
             raise _refused(row)
-        moment = now()
-        if moment >= row.term_ends_at:
-            raise InvalidStateTransition("subscription.term_ended", field=["id"])
         if row.parent_id is not None:
             base = await Subscription.get(id=row.parent_id, customer_id=row.customer_id)
             if base.status != ACTIVE:

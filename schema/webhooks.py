@@ -307,7 +307,7 @@ class WebhookMutation:
             ),
         )
         # a retry of the creation shows the secret it created, never one rotated in since
-        endpoint = row and WebhookEndpoint.of(row, reveal_secret=row.version == 1)
+        endpoint = row and WebhookEndpoint.of(row, reveal_secret=row.previous_secret is None)
         return WebhookEndpointPayload(webhook_endpoint=endpoint, user_errors=errors)
 
     @mutation(WRITE, description="Change an endpoint's URL or events, or disable or enable it.")

@@ -751,6 +751,11 @@ async def test_a_disputed_invoice_is_paid_up_to_its_undisputed_part_and_credited
         token=token,
     )
     dispute = opened["openBillingDispute"]["dispute"]["id"]
+    resolve = {"id": dispute, "outcome": "PARTIALLY_UPHELD", "resolution": "Partly"}
+    over = await api.data(RESOLVE_DISPUTE, {"input": {**resolve, "credit": "30.00"}}, token=token)
+    assert over["resolveBillingDispute"]["userErrors"] == [  # less than due, more than disputed
+        {"field": ["credit"], "code": "BAD_USER_INPUT"}
+    ]
     whole = await api.data(PAY, {"input": _payment(invoice, "60.00")}, token=token)
     assert whole["recordPayment"]["userErrors"] == [
         {
@@ -762,7 +767,6 @@ async def test_a_disputed_invoice_is_paid_up_to_its_undisputed_part_and_credited
     ]
     undisputed = await api.data(PAY, {"input": _payment(invoice, "40.00")}, token=token)
     assert undisputed["recordPayment"]["invoice"]["status"] == "DISPUTED"
-    resolve = {"id": dispute, "outcome": "PARTIALLY_UPHELD", "resolution": "Partly"}
     too_much = await api.data(
         RESOLVE_DISPUTE, {"input": {**resolve, "credit": "20.00"}}, token=token
     )  # as much as upholding it: not in part

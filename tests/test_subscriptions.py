@@ -876,6 +876,12 @@ async def test_a_change_after_a_term_ended_applies_to_the_subscription_as_it_is_
     clock.at(start)
     renewing = await world.add_subscription("direct", term_duration="P1M")
     expiring = await world.add_subscription("direct", term_duration="P1M", auto_renew=False)
+    suspended = await world.add_subscription("direct", term_duration="P1M")
+    await subscriptions.suspend_subscription(
+        await world.actor("direct"),
+        subscription_id=suspended.id,
+        reason=models.SuspensionReason.PARTNER_REQUEST,
+    )
     clock.at(datetime(2026, 2, 28, 15, 0, tzinfo=UTC))  # 5 hours after the terms ended
     token = world.admin("direct")
     cancelled = await api.data(CANCEL, {"input": {"id": gid(renewing)}}, token=token)
@@ -890,6 +896,33 @@ async def test_a_change_after_a_term_ended_applies_to_the_subscription_as_it_is_
         userErrors { code } } }"""
     refused = await api.data(suspend, {"id": gid(expiring)}, token=token)
     assert refused["suspendSubscription"]["userErrors"] == [{"code": "INVALID_STATE_TRANSITION"}]
+    reactivate = (
+        "mutation($id: ID!) { reactivateSubscription(input: {id: $id}) { userErrors { message } } }"
+    )
+    told = await api.data(reactivate, {"id": gid(suspended)}, token=token)
+    assert told["reactivateSubscription"]["userErrors"] == [
+        {"message": "The subscription's term has ended: it can no longer be reactivated."}
+    ]
+
+
+async def test_suspending_a_base_after_its_term_ended_ends_its_add_ons_terms_first(
+    api: Api, world: World, clock: Clock
+) -> None:
+    clock.at(datetime(2026, 1, 31, 10, 0, tzinfo=UTC))
+    base = await world.add_subscription("direct", term_duration="P1M")
+    add_on = await world.add_subscription("direct", term_duration="P1M", parent_id=base.id)
+    clock.at(datetime(2026, 2, 28, 15, 0, tzinfo=UTC))  # both terms ended, end-terms not run
+    suspend = """mutation($id: ID!) { suspendSubscription(input: {id: $id, reason: NON_PAYMENT}) {
+        userErrors { code } } }"""
+    done = await api.data(suspend, {"id": gid(base)}, token=world.admin("direct"))
+    assert done["suspendSubscription"]["userErrors"] == []
+    await add_on.refresh_from_db()
+    # renewed, then suspended with its base: the next end-terms leaves it as it is
+    assert (add_on.status, add_on.term_ends_at) == (
+        "SUSPENDED",
+        datetime(2026, 3, 31, 10, 0, tzinfo=UTC),
+    )
+    assert await subscriptions.end_terms(datetime(2026, 3, 1, tzinfo=UTC)) == {}
 
 
 async def test_terms_missed_for_months_renew_to_the_term_running_now(

@@ -460,6 +460,9 @@ async def test_an_idempotency_key_registers_one_endpoint(api: Api, world: World)
     assert reused["createWebhookEndpoint"]["userErrors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
     created = first["createWebhookEndpoint"]["webhookEndpoint"]
     assert again["createWebhookEndpoint"]["webhookEndpoint"]["secret"] == created["secret"]
+    await api.data(UPDATE, {"id": created["id"], "enabled": False}, token=token)
+    still = await api.data(CREATE, variables, token=token)  # changed since, not rotated
+    assert still["createWebhookEndpoint"]["webhookEndpoint"]["secret"] == created["secret"]
     # a retry after a rotation does not show the new secret
     rotated = await api.data(ROTATE, {"id": created["id"]}, token=token)
     assert rotated["rotateWebhookEndpointSecret"]["webhookEndpoint"]["secret"] != created["secret"]
