@@ -498,9 +498,13 @@ async def _disputed_minor(invoice: Invoice, due: int) -> int:
     """How much of a disputed invoice its open dispute holds back: the amount it names, or
     all that is due."""
     dispute = await BillingDispute.get_or_none(invoice_id=invoice.id, status=DisputeStatus.OPEN)
-    if dispute is None or dispute.amount_minor is None:
-        return due
-    return min(dispute.amount_minor, due)
+    return due if dispute is None else _held_back(dispute, due)
+
+
+def _held_back(dispute: BillingDispute, due: int) -> int:
+    """What a dispute holds back of what is due, and upholding it credits: the amount it
+    names, or all that is due."""
+    return due if dispute.amount_minor is None else min(dispute.amount_minor, due)
 
 
 async def _after_payment(actor: Actor, customer_id: int, seller_id: int) -> None:
@@ -525,6 +529,7 @@ async def open_dispute(
     text = reason.strip()
     if not text or len(text) > MAX_REASON:
         raise BadInput("text.length", field=["reason"], minimum=1, maximum=MAX_REASON)
+    value = None if amount is None else amount_of(amount, ["amount"])
 
     async def insert() -> BillingDispute:
         invoice = await _invoice_for_update(actor.viewer, invoice_id)
@@ -533,8 +538,7 @@ async def open_dispute(
                 "dispute.invoice_not_open", field=["invoiceId"], status=shown_status(invoice)
             )
         disputed = None
-        if amount is not None:
-            value = amount_of(amount, ["amount"])
+        if value is not None:
             disputed = to_minor(rounded(value, invoice.currency), invoice.currency)
             if value != rounded(value, invoice.currency) or not 0 < disputed <= amount_due_minor(
                 invoice
@@ -562,23 +566,14 @@ async def open_dispute(
         payload={
             "invoice_id": invoice_id,
             "reason": text,
-            "amount": _same_number(amount),
+            # "10" and "10.00" are the same amount
+            "amount": None if value is None else str(value.normalize()),
         },
         create=insert,
         load=idempotency.visible(
             disputes_by_id, actor.viewer, NotFound("dispute.not_found", field=["invoiceId"])
         ),
     )
-
-
-def _same_number(amount: str | Decimal | None) -> str | None:
-    """An amount as a retry's fingerprint has it: "10" and "10.00" are the same amount."""
-    if amount is None:
-        return None
-    try:
-        return str(Decimal(amount.strip() if isinstance(amount, str) else amount).normalize())
-    except ArithmeticError:  # not a number: refused when the dispute is opened
-        return str(amount)
 
 
 async def resolve_dispute(
@@ -644,7 +639,7 @@ def _credit(
         if credit is not None:
             raise BadInput("dispute.credit_rejected", field=["credit"])
         return 0
-    upheld = due if dispute.amount_minor is None else min(dispute.amount_minor, due)
+    upheld = _held_back(dispute, due)
     if outcome == DisputeOutcome.UPHELD:
         if credit is not None:
             raise BadInput("dispute.credit_upheld", field=["credit"])
