@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -67,6 +67,7 @@ MAX_LINES = 500
 MAX_TEXT = 500
 MAX_REFERENCE = 200
 MAX_REASON = 2000
+CLOCK_SKEW = timedelta(minutes=5)  # a client's clock ahead of ours: not yet the future
 INVOICE_AUDITED = (
     "sequence",
     "currency",
@@ -411,6 +412,8 @@ def _checked_payment(order: NewPayment) -> tuple[Decimal, str, str]:
     amount, currency, reference = checked
     if amount <= 0 or rounded(amount, currency) != amount:
         raise BadInput("payment.amount", field=["amount", "amount"], decimals=minor_units(currency))
+    if order.received_at is not None and order.received_at > subscriptions.now() + CLOCK_SKEW:
+        raise BadInput("payment.received_future", field=["receivedAt"])
     return amount, currency, reference
 
 

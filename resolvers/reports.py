@@ -1,7 +1,9 @@
 """Reports over billing: how old the unpaid invoices are, and what the partner owes Microsoft.
 
-The aging report puts every unpaid invoice (open or disputed) in a bucket by how many days
-past its due date it is on a day, per currency; an invoice not yet due is in the first.
+The aging report puts every invoice unpaid (open or disputed) at the end of a day (UTC) in a
+bucket by how many days past its due date it is that day, per currency; an invoice not yet due
+is in the first. A past day is reported as it stood then: invoices issued by its end and not
+yet void, less the payments received and the credits granted by then.
 
 What the partner owes Microsoft for a billing period (a calendar month, UTC) follows Partner
 Center's new-commerce billing: a subscription is charged its unit cost times the quantity in
@@ -18,7 +20,7 @@ import bisect
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import MAXYEAR, UTC, date, datetime
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -41,7 +43,20 @@ from resolvers.subscriptions import CYCLE_MONTHS, add_months
 # (label, the most days past due it holds; None: no limit)
 AGING_BUCKETS = (("0-30", 30), ("31-60", 60), ("61-90", 90), ("90+", None))
 BATCH = 2000  # subscriptions read at once for a bill
-UNPAID = (InvoiceStatus.OPEN.value, InvoiceStatus.DISPUTED.value)
+# What an invoice left unpaid at a moment (`then`): what it leaves unpaid now, plus the
+# payments received and the credits granted since. Only an invoice unpaid now, or paid or
+# voided since, can have left something unpaid then.
+UNPAID_THEN = (
+    "total_minor - paid_minor - credited_minor"
+    " + COALESCE((SELECT SUM(amount_minor) FROM payments"
+    " WHERE invoice_id = invoices.id AND received_at >= {then}), 0)"
+    " + COALESCE((SELECT SUM(credited_minor) FROM billing_disputes"
+    " WHERE invoice_id = invoices.id AND resolved_at >= {then}), 0)"
+)
+UNPAID_THEN_AMONG = (
+    f"(status IN ('{InvoiceStatus.OPEN}', '{InvoiceStatus.DISPUTED}')"
+    " OR paid_at >= {then} OR voided_at >= {then})"
+)
 
 
 def bucket_of(days_past_due: int) -> str:
@@ -66,19 +81,26 @@ async def aging_report(
     customer_id: int | None = None,
     reseller_id: int | None = None,
 ) -> list[AgingBucket]:
-    """The unpaid amounts of the invoices the viewer sees, by currency (alphabetical) and
-    bucket (in order); every bucket of a currency is there, empty ones with zero."""
-    where = visible(Invoice, viewer).one_of("status", UNPAID)
+    """The amounts unpaid at the end of `as_of` of the invoices the viewer sees, by currency
+    (alphabetical) and bucket (in order); every bucket of a currency is there, empty ones with
+    zero."""
+    where = visible(Invoice, viewer)
     if customer_id is not None:
         await get_customer(viewer, customer_id, field=["customerId"])
         where.equal(customer_id=customer_id)
     if reseller_id is not None:
         await check_reseller(viewer, reseller_id)
         where.equal(reseller_id=reseller_id)
+    end = datetime.combine(min(as_of, date.max - timedelta(days=1)), time(), UTC)
+    end += timedelta(days=1)
+    where.add("issued_at < {}", end)
+    then = f"${len(where.values)}"  # the end of the day, again
+    where.add(UNPAID_THEN_AMONG.format(then=then))
     records = await select(
         Invoice,
-        "SELECT currency, due_date, SUM(total_minor - paid_minor - credited_minor), COUNT(*) "  # noqa: S608
-        f"FROM invoices{where.sql()} GROUP BY currency, due_date",
+        "SELECT currency, due_date, SUM(unpaid), COUNT(*) FROM (SELECT currency, due_date, "  # noqa: S608
+        f"{UNPAID_THEN.format(then=then)} AS unpaid FROM invoices{where.sql()}) AS aged "
+        "WHERE unpaid > 0 GROUP BY currency, due_date",
         *where.values,
     )
     buckets: dict[tuple[str, str], AgingBucket] = {}

@@ -287,7 +287,9 @@ class RecordPaymentInput:
     invoice_id: strawberry.ID
     amount: MoneyInput
     reference: str
-    received_at: datetime | None = None
+    received_at: datetime | None = strawberry.field(
+        default=None, description="When the money arrived: now by default, never later."
+    )
     idempotency_key: str | None = None
 
 

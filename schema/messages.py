@@ -602,6 +602,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Il pagamento supera i {due} {currency} ancora dovuti.",
         "Betalningen är större än de {due} {currency} som återstår.",
     ),
+    "payment.received_future": _m(
+        "A payment can't be received in the future: receivedAt is after now.",
+        "Um pagamento não pode ser recebido no futuro: receivedAt é posterior a agora.",
+        "Um pagamento não pode ser recebido no futuro: receivedAt é posterior a agora.",
+        "Un pagamento non può essere ricevuto nel futuro: receivedAt è successivo a adesso.",
+        "En betalning kan inte tas emot i framtiden: receivedAt är efter nu.",
+    ),
     "payment.invoice_closed": _m(
         "Nothing can be paid on this invoice: it is {status}.",
         "Não é possível pagar esta fatura: está {status}.",

@@ -72,7 +72,11 @@ class MicrosoftBill:
 
 @strawberry.type
 class ReportQuery:
-    @field(READ, description="Your customers' unpaid invoices by days past due.")
+    @field(
+        READ,
+        description="Your customers' invoices unpaid at the end of a day (UTC; `asOf`, today "
+        "by default), by days past due that day. A past day is reported as it stood then.",
+    )
     async def aging_report(
         self,
         info: strawberry.Info,

@@ -195,6 +195,25 @@ async def test_overpayment_and_another_currency_are_refused(api: Api, world: Wor
     assert closed["recordPayment"]["userErrors"][0]["code"] == "INVALID_STATE_TRANSITION"
 
 
+async def test_a_payment_received_in_the_future_is_refused(api: Api, world: World) -> None:
+    invoice = await world.add_invoice("direct")
+    token = world.admin("direct")
+    now = subscriptions.now()
+    tomorrow = _payment(invoice, "1.00", receivedAt=(now + timedelta(days=1)).isoformat())
+    refused = (await api.data(PAY, {"input": tomorrow}, token=token))["recordPayment"]
+    assert refused["userErrors"] == [
+        {
+            "field": ["receivedAt"],
+            "code": "BAD_USER_INPUT",
+            "message": "A payment can't be received in the future: receivedAt is after now.",
+        }
+    ]
+    assert refused["invoice"] is None
+    ahead = _payment(invoice, "1.00", receivedAt=(now + timedelta(minutes=1)).isoformat())
+    paid = (await api.data(PAY, {"input": ahead}, token=token))["recordPayment"]
+    assert (paid["userErrors"], paid["invoice"]["amountPaid"]) == ([], {"amount": "1.00"})
+
+
 async def _overdue(world: World, owner: str, days: int, **options: Any) -> models.Invoice:
     invoice = await world.add_invoice(owner, **options)
     due = subscriptions.now().date() - timedelta(days=days)

@@ -7,7 +7,13 @@ from typing import Any
 
 from auth.viewer import Role
 from resolvers import models, subscriptions
-from resolvers.invoices import open_dispute
+from resolvers.invoices import (
+    NewPayment,
+    open_dispute,
+    record_payment,
+    resolve_dispute,
+    void_invoice,
+)
 from resolvers.reports import billing_dates
 from schema.nodes import to_global_id
 from tests.conftest import Api, Clock, World
@@ -100,6 +106,54 @@ async def test_aging_puts_each_unpaid_invoice_in_its_bucket_per_currency(
         ("EUR", "61-90", "27.50", 2),
         ("EUR", "90+", "16.25", 5),
     ]
+
+
+async def test_aging_of_a_past_day_is_what_was_unpaid_at_its_end(
+    api: Api, world: World, clock: Clock
+) -> None:
+    actor = await world.actor("direct")
+    clock.at(datetime(2026, 1, 1, 10, tzinfo=UTC))
+    part_paid = await world.add_invoice("direct", lines=(("1", "100.00"),), due_in_days=30)
+    paid_late = await world.add_invoice("direct", lines=(("1", "50.00"),), due_in_days=10)
+    voided = await world.add_invoice("direct", lines=(("1", "20.00"),), due_in_days=10)
+    credited = await world.add_invoice("direct", lines=(("1", "40.00"),), due_in_days=10)
+    clock.at(datetime(2026, 1, 20, 9, tzinfo=UTC))
+    await record_payment(actor, NewPayment(part_paid.id, "30.00", "EUR", "Wire 1"))
+    await void_invoice(actor, invoice_id=voided.id)
+    dispute = await open_dispute(actor, invoice_id=credited.id, reason="Not ordered")
+    clock.at(datetime(2026, 1, 25, 9, tzinfo=UTC))
+    await resolve_dispute(
+        actor, dispute_id=dispute.id, outcome=models.DisputeOutcome.UPHELD, resolution="Ok"
+    )
+    clock.at(datetime(2026, 2, 5, 9, tzinfo=UTC))  # recorded now, received on 10 January
+    received = datetime(2026, 1, 10, 16, tzinfo=UTC)
+    await record_payment(actor, NewPayment(paid_late.id, "50.00", "EUR", "Wire 2", received))
+    clock.at(datetime(2026, 2, 10, 9, tzinfo=UTC))
+    await world.add_invoice("direct", lines=(("1", "70.00"),), due_in_days=10)
+    clock.at(datetime(2026, 3, 5, 9, tzinfo=UTC))
+
+    async def aged(day: str | None) -> tuple[list[tuple[str, str, int]], list[str]]:
+        """The first two buckets (label, amount, count) and the totals, in EUR."""
+        report = await api.data(AGING, {"asOf": day}, token=world.admin("direct"))
+        buckets = _buckets(report["agingReport"])
+        assert {bucket[0] for bucket in buckets} <= {"EUR"}
+        totals = [total["amount"] for total in report["agingReport"]["totals"]]
+        return [bucket[1:] for bucket in buckets[:2]], totals
+
+    def unpaid(amount: str, count: int) -> tuple[list[tuple[str, str, int]], list[str]]:
+        return [("0-30", amount, count), ("31-60", "0.00", 0)], [amount]
+
+    assert await aged("2025-12-31") == ([], [])  # nothing issued yet
+    # the late payment was received on the 10th: the day before, all four were unpaid
+    assert await aged("2026-01-09") == unpaid("210.00", 4)
+    assert await aged("2026-01-10") == unpaid("160.00", 3)
+    assert await aged("2026-01-20") == unpaid("110.00", 2)  # the part payment, the void
+    assert await aged("2026-01-25") == unpaid("70.00", 1)  # the credit
+    assert await aged("2026-02-15") == unpaid("140.00", 2)  # the new invoice
+    today = ([("0-30", "70.00", 1), ("31-60", "70.00", 1)], ["140.00"])
+    assert await aged(None) == await aged("2026-03-05") == today
+    far = await aged("9999-12-31")  # the same invoices, older
+    assert far == ([("0-30", "0.00", 0), ("31-60", "0.00", 0)], ["140.00"])
 
 
 async def test_aging_of_one_customer_and_of_a_resellers_customers(api: Api, world: World) -> None:
