@@ -283,16 +283,15 @@ async def _subscription(
     changed = {IMMUTABLE[name] for name in IMMUTABLE if wanted[name] != getattr(existing, name)}
     if changed:
         raise InvalidInput([BadInput("sync.immutable", field=[name]) for name in sorted(changed)])
-    if existing.status is not SubscriptionStatus.ACTIVE:
-        # suspended (auto-renewal off), cancelled or ended: what partnergraph decided stands
-        return SyncStatus.UNCHANGED, existing.id
     status = SyncStatus.UNCHANGED
-    if existing.quantity != values["quantity"]:
+    if existing.quantity != values["quantity"]:  # refused unless active: the item fails
         await subscriptions.change_quantity(
             actor, subscription_id=existing.id, quantity=values["quantity"]
         )
         status = SyncStatus.UPDATED
-    if existing.auto_renew != item.auto_renew:
+    # a suspension turned auto-renewal off, and a cancellation or the term's end ended it:
+    # what partnergraph decided stands
+    if existing.status is SubscriptionStatus.ACTIVE and existing.auto_renew != item.auto_renew:
         await subscriptions.set_auto_renew(
             actor, subscription_id=existing.id, auto_renew=item.auto_renew
         )

@@ -208,7 +208,7 @@ async def test_an_item_needs_its_external_id(api: Api, world: World) -> None:
     ]
 
 
-async def test_a_suspended_subscription_is_left_as_partnergraph_decided(
+async def test_a_suspended_subscription_is_left_as_partnergraph_decided_and_says_so(
     api: Api, world: World
 ) -> None:
     token, reseller = world.admin("provider"), world.partner_id("reseller")
@@ -221,9 +221,15 @@ async def test_a_suspended_subscription_is_left_as_partnergraph_decided(
     )
     again = await sync(api, token, reseller, PAYLOAD)  # says autoRenew true, quantity 10
     assert ("DIST-S-1", "UNCHANGED") in statuses(again)
-    assert (
-        await models.Subscription.get(id=stored.id)
-    ).status == models.SubscriptionStatus.SUSPENDED
+    # a new quantity can't be applied while it is suspended: the item says so
+    more = {"subscriptions": [subscription(1, 1, quantity=12)]}
+    (refused,) = (await sync(api, token, reseller, more))["results"]
+    assert (refused["status"], refused["errors"]) == (
+        "FAILED",
+        [{"field": ["subscriptions", "0", "externalId"], "code": "INVALID_STATE_TRANSITION"}],
+    )
+    after = await models.Subscription.get(id=stored.id)
+    assert (after.status, after.quantity) == (models.SubscriptionStatus.SUSPENDED, 10)
 
 
 @pytest.mark.skipif(backend() != "postgres", reason="concurrent transactions are PostgreSQL's")
