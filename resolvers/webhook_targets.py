@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from resolvers.errors import BadInput
@@ -32,18 +33,37 @@ Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
 
 # Look-ups run in threads of their own: one that hangs (a partner's broken DNS) holds one of
-# these, never a thread of the loop's default pool, which the database driver uses too.
-RESOLVING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+# these, never a thread of the loop's default pool, which the database driver uses too. A
+# name being looked up is not looked up again meanwhile: the callers share the one look-up,
+# so a name that hangs holds one thread however many deliveries wait for it, and each of them
+# waits `LOOKUP_SECONDS` at most (a name that takes longer is unresolvable for now).
+RESOLVING = ThreadPoolExecutor(max_workers=32, thread_name_prefix="webhook-dns")
+LOOKUP_SECONDS = 5.0
+_looking_up: dict[tuple[asyncio.AbstractEventLoop, str, int], asyncio.Future[Any]] = {}
 
 
 async def resolve_host(host: str, port: int) -> list[str]:
     """The addresses the system's resolver gives for `host`, in its order of preference, for
     the kinds of address this machine has (an address resolves to itself)."""
-    look_up = partial(
-        socket.getaddrinfo, host, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG
-    )
-    found = await asyncio.get_running_loop().run_in_executor(RESOLVING, look_up)
+    loop = asyncio.get_running_loop()
+    key = (loop, host, port)
+    lookup = _looking_up.get(key)
+    if lookup is None:
+        look_up = partial(
+            socket.getaddrinfo, host, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG
+        )
+        lookup = _looking_up[key] = loop.run_in_executor(RESOLVING, look_up)
+        lookup.add_done_callback(partial(_looked_up, key))
+    found = await asyncio.wait_for(asyncio.shield(lookup), LOOKUP_SECONDS)
     return list(dict.fromkeys(str(info[4][0]) for info in found))
+
+
+def _looked_up(
+    key: tuple[asyncio.AbstractEventLoop, str, int], lookup: asyncio.Future[Any]
+) -> None:
+    del _looking_up[key]
+    if not lookup.cancelled():
+        lookup.exception()  # retrieved: its callers may all have stopped waiting
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
+import threading
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +16,7 @@ import pytest
 from api.settings import Settings, Webhooks
 from api.webhooks import WebhookWorker
 from auth.viewer import Role
-from resolvers import models
+from resolvers import models, webhook_targets
 from resolvers.webhook_delivery import DeliveryPolicy
 from resolvers.webhook_targets import TargetPolicy
 from schema.nodes import from_global_id
@@ -645,6 +648,38 @@ def _numeric_then(resolve: Any) -> Any:
         return await resolve(host, port)
 
     return resolver
+
+
+async def test_a_name_whose_dns_hangs_holds_one_thread_and_delays_no_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    released, looked_up = threading.Event(), Counter[str]()
+
+    def getaddrinfo(host: str, port: int, **_: Any) -> list[Any]:
+        looked_up[host] += 1
+        if host == "hangs.example.com":  # a partner's broken DNS server
+            released.wait(30)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (PUBLIC, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(webhook_targets, "LOOKUP_SECONDS", 0.2)
+    policy = TargetPolicy()
+    try:
+        # more deliveries to it than there are threads to look names up in
+        waiting = [
+            asyncio.create_task(policy.checked("https://hangs.example.com/"))
+            for _ in range(2 * webhook_targets.RESOLVING._max_workers)
+        ]
+        await asyncio.sleep(0)
+        target = await policy.checked("https://hooks.example.com/")
+        assert target.host == "hooks.example.com"
+        refusals = await asyncio.gather(*waiting, return_exceptions=True)
+        assert {getattr(refusal, "key", refusal) for refusal in refusals} == {
+            "webhook.url_unresolvable"  # for now: its deliveries are retried
+        }
+        assert looked_up == {"hangs.example.com": 1, "hooks.example.com": 1}
+    finally:
+        released.set()
 
 
 async def test_a_public_https_target_is_accepted() -> None:
