@@ -36,8 +36,9 @@ from resolvers.models import (
     SuspensionReason,
     SuspensionScope,
 )
+from resolvers.rows import Row, Where, rows_by_id
 from resolvers.subscriptions import add_suspension, back_on_payment, lift_reasons, reasons_of
-from resolvers.tenancy import owner_of_new_row
+from resolvers.tenancy import owner_of_new_row, visible_rows
 
 NON_PAYMENT = SuspensionReason.NON_PAYMENT
 Progress = Callable[[int, int], None]  # told (customers handled, customers to handle)
@@ -118,6 +119,11 @@ async def policies_by_seller(viewer: Viewer, seller_ids: Sequence[int]) -> list[
         if _sees(viewer, row)
     }
     return [found.get(key) for key in seller_ids]
+
+
+async def policies_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
+    """A DataLoader's batch: the policies with these ids the viewer sees (`node(id:)`)."""
+    return await rows_by_id(Where(CollectionsPolicy).equal(**visible_rows(viewer)), ids)
 
 
 def _sees(viewer: Viewer, row: Any) -> bool:

@@ -29,6 +29,8 @@ from resolvers.models import (
     TicketCategory,
 )
 from resolvers.money import amount_of, currency_code
+from resolvers.partners import partners_by_id
+from resolvers.rows import Row, Where, rows_by_id
 from resolvers.tenancy import owner_of_new_row
 
 
@@ -250,6 +252,15 @@ async def offerings_of(_viewer: Viewer, seller_ids: Sequence[int]) -> list[Suppo
     read it."""
     found = {row.seller_id: row for row in await SupportOffering.filter(seller_id__in=seller_ids)}
     return [found.get(seller) for seller in seller_ids]
+
+
+async def offerings_by_id(viewer: Viewer, ids: Sequence[int]) -> list[Row | None]:
+    """A DataLoader's batch for `node(id:)`: the offerings with these ids, as `offerings_of`
+    gives them (of the partners the viewer sees)."""
+    found = await rows_by_id(Where(SupportOffering), ids)
+    sellers = [row.seller_id for row in found if row is not None]
+    seen = {row.id for row in await partners_by_id(viewer, sellers) if row is not None}
+    return [row if row is not None and row.seller_id in seen else None for row in found]
 
 
 async def offering_of(seller_id: int) -> SupportOffering | None:

@@ -13,6 +13,7 @@ from resolvers.collections import PolicyOrder
 from schema.errors import UserError, attempted
 from schema.guards import field, mutation
 from schema.invoices import CUSTOMER, INVOICE, LINE_SUBSCRIPTION, Invoice
+from schema.nodes import Node, node_type, to_global_id
 from schema.relations import relation_field
 from schema.subscriptions import Subscription
 
@@ -28,8 +29,9 @@ SuspensionScope = strawberry.enum(
 CollectionActionKind = strawberry.enum(models.CollectionActionKind, name="CollectionActionKind")
 
 
+@node_type("CollectionsPolicy", READ, loader="collections_policies_by_id")
 @strawberry.type(description="A seller's collections policy, as its customers are told it.")
-class CollectionsPolicy:
+class CollectionsPolicy(Node):
     reminder_days_past_due: list[int] = field(READ, description="Reminders at these days.")
     suspend_after_days_past_due: int | None = field(
         READ, description="Suspension for non-payment from this many days past due; null: never."
@@ -42,8 +44,9 @@ class CollectionsPolicy:
     version: int = field(READ, description="Pass it as `expectedVersion`.")
 
     @classmethod
-    def of(cls, row: Any) -> CollectionsPolicy:
+    def from_model(cls, row: Any) -> CollectionsPolicy:
         return cls(
+            id=to_global_id("CollectionsPolicy", row.id),
             reminder_days_past_due=collections.reminder_days(row),
             suspend_after_days_past_due=row.suspend_after_days,
             scope=row.scope,
@@ -114,7 +117,7 @@ class CollectionsQuery:
     async def collections_policy(self, info: strawberry.Info) -> CollectionsPolicy | None:
         viewer = info.context.signed_in
         row = await info.context.loaders.collections_policies.load(viewer.partner_id)
-        return None if row is None else CollectionsPolicy.of(row)
+        return None if row is None else CollectionsPolicy.from_model(row)
 
 
 @strawberry.type
@@ -135,7 +138,7 @@ class CollectionsMutation:
             info, lambda: collections.set_policy(info.context.actor, order)
         )
         return CollectionsPolicyPayload(
-            policy=row and CollectionsPolicy.of(row), user_errors=errors
+            policy=row and CollectionsPolicy.from_model(row), user_errors=errors
         )
 
     @mutation(

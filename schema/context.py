@@ -10,7 +10,7 @@ from typing import Any
 from auth.viewer import Viewer
 from resolvers.audit import Actor
 from resolvers.billing import billing_summaries
-from resolvers.collections import policies_by_seller
+from resolvers.collections import policies_by_id, policies_by_seller
 from resolvers.customers import customers_by_id
 from resolvers.escalations import escalations_by_id, ticket_escalations
 from resolvers.invoices import (
@@ -29,7 +29,7 @@ from resolvers.subscriptions import (
     quantity_histories,
     subscriptions_by_id,
 )
-from resolvers.support import offerings_of
+from resolvers.support import offerings_by_id, offerings_of
 from resolvers.tickets import ticket_events_by_id, ticket_timelines, tickets_by_id
 from resolvers.users import users_by_id
 from resolvers.webhook_targets import TargetPolicy
@@ -72,7 +72,9 @@ class Loaders:
     invoice_disputes = _Loader(invoice_disputes)
     billing_summaries = _Loader(billing_summaries)
     collections_policies = _Loader(policies_by_seller)
+    collections_policies_by_id = _Loader(policies_by_id)
     support_offerings = _Loader(offerings_of)
+    support_offerings_by_id = _Loader(offerings_by_id)
     tickets = _Loader(tickets_by_id)
     ticket_timelines = _Loader(ticket_timelines)
     ticket_events = _Loader(ticket_events_by_id)

@@ -42,7 +42,7 @@ PROVIDER = Relation(
 def _offering(row: Any) -> Any:
     from schema.support import SupportOffering  # the offering's types refer back to partners
 
-    return SupportOffering.of(row)
+    return SupportOffering.from_model(row)
 
 
 SUPPORT_OFFERING = Relation(loader="support_offerings", key="pk", convert=_offering)

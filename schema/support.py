@@ -14,7 +14,7 @@ from resolvers.support import ContactKind, Contract, OfferingOrder
 from schema.errors import UserError, attempted
 from schema.guards import field, mutation
 from schema.money import Money, MoneyInput
-from schema.nodes import decode_id
+from schema.nodes import Node, decode_id, node_type, to_global_id
 from schema.statements import SupportStatement, support_statement
 from schema.subscriptions import ProductFamily
 
@@ -94,8 +94,9 @@ class SupportEntitlements:
     )
 
 
+@node_type("SupportOffering", READ, loader="support_offerings_by_id")
 @strawberry.type(description="What a partner tells its customers about the support it gives.")
-class SupportOffering:
+class SupportOffering(Node):
     sourcing: Sourcing = field(READ, description="Who gives the support.")  # type: ignore[valid-type]
     provider_name: str | None = field(READ, description="The other party, unless DIRECT.")
     hours: ServiceHours = field(READ, description="When support is open.")
@@ -107,9 +108,10 @@ class SupportOffering:
     updated_at: datetime = field(READ, description="When it last changed.")
 
     @classmethod
-    def of(cls, row: Any) -> SupportOffering:
+    def from_model(cls, row: Any) -> SupportOffering:
         today = subscriptions.now().date()
         return cls(
+            id=to_global_id("SupportOffering", row.id),
             sourcing=row.sourcing,
             provider_name=row.provider_name,
             hours=ServiceHours(
@@ -259,7 +261,7 @@ class SupportQuery:
     @field(READ, description="Your organization's support offering (null until it is set).")
     async def support_offering(self, info: strawberry.Info) -> SupportOffering | None:
         row = await support.offering_of(info.context.signed_in.partner_id)
-        return None if row is None else SupportOffering.of(row)
+        return None if row is None else SupportOffering.from_model(row)
 
     @field(
         READ,
@@ -290,5 +292,6 @@ class SupportMutation:
             info, lambda: support.set_offering(info.context.actor, input.order())
         )
         return SupportOfferingPayload(
-            support_offering=None if row is None else SupportOffering.of(row), user_errors=errors
+            support_offering=None if row is None else SupportOffering.from_model(row),
+            user_errors=errors,
         )

@@ -41,6 +41,16 @@ FOLLOW_UP = f"""mutation FollowUp($invoice: ID!, $ticket: ID!, $user: ID!, $refe
     escalation {MADE} }}
 }}"""
 
+SETTINGS = f"""mutation Settings($notice: String!, $provider: String!) {{
+  setCollectionsPolicy(input: {{reminderDaysPastDue: [7], suspendAfterDaysPastDue: null,
+      reactivateOnPayment: true, customerNotice: $notice}}) {{ policy {MADE} }}
+  setSupportOffering(input: {{sourcing: OUTSOURCED, providerName: $provider,
+      hours: {{timeZone: "UTC", days: [{{day: MONDAY, opens: "09:00", closes: "17:00"}}]}},
+      contactMethods: [{{kind: EMAIL, value: "help@example.com"}}], pricing: {{model: INCLUDED}},
+      baseline: {{categories: [BILLING], productFamilies: [AZURE]}}, entitlements: {{}}}}) {{
+    supportOffering {MADE} }}
+}}"""
+
 
 async def _made(api: Api, token: str, mutation: str, variables: dict[str, Any]) -> dict[str, str]:
     """Run mutations that must succeed; the ids of what they made, by type."""
@@ -76,6 +86,9 @@ async def own_objects(
         "reference": secrets["Payment"], "reason": secrets["BillingDispute"],
         "comment": secrets["TicketEvent"], "summary": secrets["Escalation"],
         "vehicle": "INDIRECT_PROVIDER" if reseller else "COMMERCIAL_SUPPORT",
+    })  # fmt: skip
+    ids |= await _made(api, token, SETTINGS, {
+        "notice": secrets["CollectionsPolicy"], "provider": secrets["SupportOffering"],
     })  # fmt: skip
     await fan_out(DeliveryPolicy())  # the endpoint's deliveries: of the events it may see
     endpoint = from_global_id(ids["WebhookEndpoint"])[1]

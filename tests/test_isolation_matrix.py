@@ -31,12 +31,14 @@ from graphql import (
 from tortoise.models import Model
 
 from api.settings import RateLimits, Settings, Webhooks
+from auth.permissions import CHANGES_READ
 from resolvers import models
 from resolvers.pagination import MAX_KEY
 from schema.nodes import to_global_id
 from schema.schema import schema
 from tests.conftest import TEST_SECRET, Api, World
 from tests.tenant_objects import NODE_TYPES, own_objects
+from tests.test_changes import read_all
 
 SCHEMA = schema._schema
 SCALARS = {"String": "x", "Int": 1, "Boolean": True, "Decimal": "1", "Date": "2030-01-01"}
@@ -81,13 +83,13 @@ class Pair:
         return {"NOT_FOUND", REFUSED_ALIKE.get((self.caller, slot.path[-1]), "NOT_FOUND")}
 
 
-# A reseller sees its provider's partner record; a provider sees its resellers' business,
-# but not their directory users, webhooks or persisted operations.
+# A reseller sees its provider's partner record and the support it offers; a provider sees
+# its resellers' business, but not their directory users, webhooks or persisted operations.
 PRIVATE = {"User", "WebhookEndpoint", "WebhookDelivery", "PersistedOperation"}
 PAIRS = (
     Pair("direct", "other"),
     Pair("reseller", "reseller2"),
-    Pair("reseller", "provider", frozenset({"Partner"})),
+    Pair("reseller", "provider", frozenset({"Partner", "SupportOffering"})),
     Pair("provider", "reseller2", frozenset(NODE_TYPES) - PRIVATE),
 )
 
@@ -368,3 +370,23 @@ async def test_another_tenants_id_finds_nothing_tells_nothing_and_changes_nothin
         "NOT_FOUND" not in codes(body, slot.field) and not is_empty(body["data"][slot.field])
         for body in answers
     ), "the owners' same calls find nothing either: are the ids real?"
+
+
+async def test_every_change_names_an_object_node_fetches(matrix: Matrix) -> None:
+    """A connector following `changes` fetches what changed by its `entityId`. (A customer's
+    billing terms and a collections run's actions are read through their customer.)"""
+    read_through_others = {"BillingAccount", "CollectionAction"}
+    assert set(CHANGES_READ) - set(NODE_TYPES) == read_through_others
+    for caller in ("provider", "reseller"):
+        token = matrix.world.admin(caller)
+        seen, _ = await read_all(matrix.api, token)
+        named = [c for c in seen if c["entityType"] not in read_through_others]
+        assert {"CollectionsPolicy", "SupportOffering"} <= {c["entityType"] for c in named}
+        ids = list(dict.fromkeys(c["entityId"] for c in named if c["operation"] != "DELETED"))
+        for start in range(0, len(ids), 100):
+            page = ids[start : start + 100]
+            body = await matrix.api.data(FETCH, {"ids": page}, token=token)
+            assert [node and node["id"] for node in body["nodes"]] == page
+
+
+FETCH = "query Fetch($ids: [ID!]!) { nodes(ids: $ids) { id } }"
