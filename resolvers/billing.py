@@ -28,6 +28,7 @@ from resolvers.errors import (
 from resolvers.models import (
     BillingAccount,
     Customer,
+    DisputeStatus,
     Invoice,
     InvoiceStatus,
     Subscription,
@@ -86,6 +87,35 @@ def amount_due_minor(row: Any) -> int:
     return row.total_minor - row.paid_minor - row.credited_minor
 
 
+def held_back_minor(disputed_minor: int | None, due: int) -> int:
+    """What an open dispute holds back of what is due: the amount it names, or all of it."""
+    return due if disputed_minor is None else min(disputed_minor, due)
+
+
+# What collections pursue of an invoice, in SQL over `invoices`: all that is due on an open
+# one and, on a disputed one, what its open dispute doesn't hold back (`held_back_minor`), so
+# that disputing a small part of an invoice doesn't shield the rest of it.
+DUE = "invoices.total_minor - invoices.paid_minor - invoices.credited_minor"
+COLLECTIBLE = (
+    f"CASE WHEN invoices.status = '{OPEN}' THEN {DUE} ELSE COALESCE(("  # noqa: S608
+    f"SELECT MIN({DUE} - disputes.amount_minor) FROM billing_disputes AS disputes "
+    f"WHERE disputes.invoice_id = invoices.id AND disputes.status = '{DisputeStatus.OPEN}'"
+    "), 0) END"
+)
+
+
+def overdue_invoices(where: Where, on: date) -> tuple[str, list[Any]]:
+    """A statement of `(id, customer_id, due_date, collectible)` for the invoices of `where`
+    past due on `on` with something to collect, and its values: what makes a customer late."""
+    where = where.copy().one_of("status", [OPEN.value, DISPUTED.value]).add("due_date < {}", on)
+    return (
+        f"SELECT id, customer_id, due_date, collectible FROM (SELECT id, customer_id, due_date, "  # noqa: S608
+        f"{COLLECTIBLE} AS collectible FROM invoices{where.sql()}) AS past_due "
+        "WHERE collectible > 0",
+        where.values,
+    )
+
+
 # -- reading ----------------------------------------------------------------------------------
 
 
@@ -99,7 +129,7 @@ class BillingSummary:
 
     account: Row | None
     balance_minor: int = 0  # everything not paid, credited or void, disputed included
-    overdue_minor: int = 0  # open (not disputed) and past due
+    overdue_minor: int = 0  # past due and not held back by a dispute
     disputed_minor: int = 0
     oldest_overdue: date | None = None
     suspended_for_non_payment: bool = False
@@ -128,13 +158,14 @@ async def billing_summaries(viewer: Viewer, customer_ids: Sequence[int]) -> list
     unpaid = visible(Invoice, viewer).one_of("customer_id", customer_ids)
     unpaid.one_of("status", [OPEN.value, DISPUTED.value])
     sums = await select(Invoice, SUMMED.format(where=unpaid.sql()), *unpaid.values)
-    overdue = visible(Invoice, viewer).one_of("customer_id", customer_ids).equal(status=OPEN)
-    overdue.add("due_date < {}", on)
+    overdue, values = overdue_invoices(
+        visible(Invoice, viewer).one_of("customer_id", customer_ids), on
+    )
     late = await select(
         Invoice,
-        "SELECT customer_id, SUM(total_minor - paid_minor - credited_minor), MIN(due_date) "  # noqa: S608
-        f"FROM invoices{overdue.sql()} GROUP BY customer_id",
-        *overdue.values,
+        "SELECT customer_id, SUM(collectible), MIN(due_date) "  # noqa: S608
+        f"FROM ({overdue}) AS late GROUP BY customer_id",
+        *values,
     )
     for customer_id, status, amount in sums:
         found = totals[customer_id]

@@ -1,11 +1,12 @@
 """Collections: a seller's policy for unpaid invoices, and the runs that apply it.
 
-A run looks at the seller's open invoices past their due date on a day (`as_of`): it sends the
-latest reminder each invoice has reached and not had yet, suspends for non-payment what the
-policy says once a customer is `suspend_after_days` past due, and reactivates what
-non-payment suspended for customers with nothing overdue any more (if the policy says so).
-A disputed invoice is not open, so it never leads to a suspension. Everything a run does is
-recorded, and what it did is not done again: a second run on the same day does nothing.
+A run looks at the seller's invoices past their due date on a day (`as_of`) with something to
+collect (`billing.COLLECTIBLE`: what an open dispute holds back is not): it sends the latest
+reminder each invoice has reached and not had yet, suspends for non-payment what the policy
+says once a customer is `suspend_after_days` past due, and reactivates what non-payment
+suspended for customers with nothing overdue any more (if the policy says so). Everything a
+run does is recorded, and what it did is not done again: a second run on the same day does
+nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tortoise.transactions import in_transaction
 from auth.viewer import Viewer
 from resolvers import subscriptions
 from resolvers.audit import Actor, record_change, snapshot, system_actor
+from resolvers.billing import overdue_invoices
 from resolvers.errors import BadInput, InvalidInput, NotFound, VersionConflict, created_first
 from resolvers.models import (
     CollectionAction,
@@ -36,11 +38,12 @@ from resolvers.models import (
     SuspensionReason,
     SuspensionScope,
 )
-from resolvers.rows import Row, Where, rows_by_id
+from resolvers.rows import Row, Where, rows_by_id, select
 from resolvers.subscriptions import add_suspension, back_on_payment, lift_reasons, reasons_of
 from resolvers.tenancy import owner_of_new_row, visible_rows
 
 NON_PAYMENT = SuspensionReason.NON_PAYMENT
+UNPAID = (InvoiceStatus.OPEN, InvoiceStatus.DISPUTED)
 Progress = Callable[[int, int], None]  # told (customers handled, customers to handle)
 MAX_DAYS = 3650
 MAX_REMINDERS = 10
@@ -231,10 +234,13 @@ async def _planned(
     the subscriptions it acts on as it reads them, so that they stay as planned until they
     are applied: a payment, a dispute or a cancellation committing meanwhile waits for the
     run, or the run reads it once it has committed."""
-    overdue = await _locked(
-        Invoice.filter(seller_id=seller_id, status=InvoiceStatus.OPEN, due_date__lt=as_of),
-        lock,
+    past_due = await _locked(
+        Invoice.filter(seller_id=seller_id, status__in=UNPAID, due_date__lt=as_of), lock
     ).order_by("customer_id", "due_date", "id")
+    # read once they are locked: a payment or a dispute changes them only under their lock
+    statement, values = overdue_invoices(Where(Invoice).equal(seller_id=seller_id), as_of)
+    collectible = {record[0] for record in await select(Invoice, statement, *values)}
+    overdue = [invoice for invoice in past_due if invoice.id in collectible]
     by_customer: dict[int, list[Invoice]] = {}
     for invoice in overdue:
         by_customer.setdefault(invoice.customer_id, []).append(invoice)
@@ -387,9 +393,9 @@ async def reactivate_paid_up(actor: Actor, customer_id: int, seller_id: int) -> 
     policy = await policy_of(seller_id)
     if policy is None or not policy.reactivate_on_payment:
         return
-    if await Invoice.filter(
-        customer_id=customer_id, status=InvoiceStatus.OPEN, due_date__lt=subscriptions.now().date()
-    ).exists():
+    where = Where(Invoice).equal(customer_id=customer_id)
+    statement, values = overdue_invoices(where, subscriptions.now().date())
+    if await select(Invoice, f"{statement} LIMIT 1", *values):
         return
     suspended = await back_on_payment(customer_id=customer_id).select_for_update().order_by("id")
     for row in suspended:

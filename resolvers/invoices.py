@@ -27,6 +27,7 @@ from resolvers.billing import (
     VOID,
     amount_due_minor,
     billing_currency,
+    held_back_minor,
     rounded,
     shown_status,
     today,
@@ -501,13 +502,7 @@ async def _disputed_minor(invoice: Invoice, due: int) -> int:
     """How much of a disputed invoice its open dispute holds back: the amount it names, or
     all that is due."""
     dispute = await BillingDispute.get_or_none(invoice_id=invoice.id, status=DisputeStatus.OPEN)
-    return due if dispute is None else _held_back(dispute, due)
-
-
-def _held_back(dispute: BillingDispute, due: int) -> int:
-    """What a dispute holds back of what is due, and upholding it credits: the amount it
-    names, or all that is due."""
-    return due if dispute.amount_minor is None else min(dispute.amount_minor, due)
+    return due if dispute is None else held_back_minor(dispute.amount_minor, due)
 
 
 async def _after_payment(actor: Actor, customer_id: int, seller_id: int) -> None:
@@ -642,7 +637,7 @@ def _credit(
         if credit is not None:
             raise BadInput("dispute.credit_rejected", field=["credit"])
         return 0
-    upheld = _held_back(dispute, due)
+    upheld = held_back_minor(dispute.amount_minor, due)
     if outcome == DisputeOutcome.UPHELD:
         if credit is not None:
             raise BadInput("dispute.credit_upheld", field=["credit"])

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from auth.viewer import Viewer
-from resolvers.billing import rounded, visible
+from resolvers.billing import overdue_invoices, rounded, visible
 from resolvers.customers import check_reseller, get_customer
 from resolvers.errors import BadInput
 from resolvers.models import (
@@ -218,10 +218,7 @@ async def _quantity_histories(
 
 
 async def _overdue_customers(viewer: Viewer, as_of: date) -> set[int]:
-    where = visible(Invoice, viewer).equal(status=InvoiceStatus.OPEN).add("due_date < {}", as_of)
-    records = await select(
-        Invoice,
-        f"SELECT DISTINCT customer_id FROM invoices{where.sql()}",  # noqa: S608
-        *where.values,
-    )
+    overdue, values = overdue_invoices(visible(Invoice, viewer), as_of)
+    late = f"SELECT DISTINCT customer_id FROM ({overdue}) AS late"  # noqa: S608
+    records = await select(Invoice, late, *values)
     return {record[0] for record in records}

@@ -46,7 +46,7 @@ class BillingRelationship:
     credit_limit: Money | None = field(READ, description="The most it may owe; null: none set.")
     standing: BillingStanding = field(READ, description="Derived from its unpaid invoices.")
     balance: Money = field(READ, description="Everything unpaid, disputed amounts included.")
-    overdue_amount: Money = field(READ, description="Open and past due (disputes excluded).")
+    overdue_amount: Money = field(READ, description="Past due, less what open disputes hold back.")
     disputed_amount: Money = field(READ, description="Unpaid on invoices under dispute.")
     days_past_due: int = field(READ, description="Days since its oldest overdue due date.")
     collections_notice: CustomerNotice | None = field(

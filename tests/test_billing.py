@@ -314,6 +314,42 @@ async def test_collections_dry_run_then_apply_then_nothing_new_then_exact_reacti
     assert await _reasons(ids["kept"]) == ("SUSPENDED", "PARTNER_REQUEST")
 
 
+async def test_disputing_part_of_an_invoice_leaves_the_rest_to_collect(
+    api: Api, world: World
+) -> None:
+    ids = await _suspended_set(world)
+    await set_policy(await world.actor("direct"), PolicyOrder([7], 30, True))
+    late = await _overdue(world, "direct", 35)  # 60.00
+    whole = await _overdue(world, "direct", 50)
+    actor, token = await world.actor("direct"), world.admin("direct")
+    await open_dispute(actor, invoice_id=whole.id, reason="Never ordered")
+    await open_dispute(actor, invoice_id=late.id, reason="One seat too many", amount="6.00")
+
+    async def billing() -> dict[str, Any]:
+        body = await api.data(BILLING, {"id": world.customer_id("direct")}, token=token)
+        found = body["customer"]["billing"]
+        return {name: found[name] for name in ("standing", "daysPastDue", "overdueAmount")}
+
+    assert await billing() == {  # the invoice disputed whole is held back, the other in part
+        "standing": "DELINQUENT",
+        "daysPastDue": 35,
+        "overdueAmount": {"amount": "54.00"},
+    }
+    run = (await api.data(RUN, {"input": {"dryRun": False}}, token=token))["runCollections"]
+    kinds = [(action["kind"], action["daysPastDue"]) for action in run["actions"]]
+    assert kinds == [("REMIND", 35), ("SUSPEND", 35), ("SUSPEND", 35), ("SUSPEND", 35)]
+    assert await _reasons(ids["base"]) == ("SUSPENDED", "NON_PAYMENT")
+
+    paid = await api.data(PAY, {"input": _payment(late, "54.00")}, token=token)
+    assert paid["recordPayment"]["userErrors"] == []  # what is disputed waits for the outcome
+    assert await billing() == {
+        "standing": "GOOD",
+        "daysPastDue": 0,
+        "overdueAmount": {"amount": "0.00"},
+    }
+    assert await _reasons(ids["base"]) == ("ACTIVE", "")
+
+
 async def _suspended_for_non_payment(
     api: Api, world: World
 ) -> tuple[dict[str, int], models.Invoice, str]:

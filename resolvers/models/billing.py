@@ -150,8 +150,8 @@ class Payment(Model):
         indexes = (("invoice_id", "id"), ("partner_id", "id"), ("reseller_id", "id"))
 
 
-# A customer's dispute of an invoice, opened on its behalf; while it is open the
-# invoice is DISPUTED and never leads to a suspension.
+# A customer's dispute of an invoice, opened on its behalf; while it is open the invoice is
+# DISPUTED, and what the dispute holds back never leads to a reminder or a suspension.
 class BillingDispute(Model):
     id = fields.IntField(primary_key=True)
     invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
