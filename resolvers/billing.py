@@ -302,8 +302,11 @@ async def set_billing_terms(actor: Actor, terms: Terms) -> BillingAccount:
     return account
 
 
-async def billing_currency(customer: Customer) -> str:
-    """The currency the customer is billed in, its account locked until the caller's
-    transaction ends: the currency can't change before an invoice issued in it commits."""
+async def invoicing_terms(customer: Customer) -> tuple[str, int]:
+    """The currency the customer is billed in and the days it has to pay, its account locked
+    until the caller's transaction ends: the terms can't change before an invoice issued on
+    them commits."""
     account = await _account_for_update(customer)
-    return account.currency if account is not None else currency_for_country(customer.country)
+    if account is None:
+        return currency_for_country(customer.country), DEFAULT_PAYMENT_TERMS_DAYS
+    return account.currency, account.payment_terms_days

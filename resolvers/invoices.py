@@ -26,8 +26,8 @@ from resolvers.billing import (
     PAID,
     VOID,
     amount_due_minor,
-    billing_currency,
     held_back_minor,
+    invoicing_terms,
     rounded,
     shown_status,
     today,
@@ -203,7 +203,7 @@ class NewLine:
 class NewInvoice:
     customer_id: int
     currency: str
-    due_date: date
+    due_date: date | None  # None: on the customer's payment terms
     lines: Sequence[NewLine]
     issued_at: datetime | None = None
 
@@ -259,16 +259,19 @@ async def _next_number(seller_id: int) -> int:
 async def issue_invoice(
     actor: Actor, order: NewInvoice, *, idempotency_key: str | None = None
 ) -> Invoice:
-    """Issue an invoice in the customer's billing currency, numbered next for its seller."""
+    """Issue an invoice in the customer's billing currency, numbered next for its seller, due
+    on `order.due_date` or as many days after its issue as the customer's terms give."""
     viewer = actor.viewer
     currency = currency_code(order.currency, ["currency"])
     lines = _checked_lines(order, currency)
     issued_at = order.issued_at or subscriptions.now()
-    if order.due_date < issued_at.date():
+    if order.due_date is not None and order.due_date < issued_at.date():
         raise BadInput("invoice.due_before_issue", field=["dueDate"])
 
-    async def check(customer: Customer) -> None:
-        if currency != await billing_currency(customer):
+    async def due_date(customer: Customer) -> date:
+        """When it is due, once its customer's terms are checked."""
+        billed_in, terms_days = await invoicing_terms(customer)
+        if currency != billed_in:
             raise BadInput("invoice.currency", field=["currency"])
         for position, line in enumerate(lines):
             if line["subscription_id"] is not None and not await Subscription.exists(
@@ -277,10 +280,11 @@ async def issue_invoice(
                 raise NotFound(
                     "subscription.not_found", field=["lines", str(position), "subscriptionId"]
                 )
+        return order.due_date or issued_at.date() + timedelta(days=terms_days)
 
     async def insert() -> Invoice:
         customer = await get_customer(viewer, order.customer_id, field=["customerId"])
-        await check(customer)
+        due = await due_date(customer)
         owner = {"partner_id": customer.partner_id, "reseller_id": customer.reseller_id}
         row = await Invoice.create(
             **owner,
@@ -289,7 +293,7 @@ async def issue_invoice(
             sequence=await _next_number(customer.seller_id),
             currency=currency,
             issued_at=issued_at,
-            due_date=order.due_date,
+            due_date=due,
             status=OPEN,
             total_minor=sum(line["amount_minor"] for line in lines),
         )
@@ -300,7 +304,7 @@ async def issue_invoice(
         return row
 
     async def recheck() -> None:
-        await check(await get_customer(viewer, order.customer_id, field=["customerId"]))
+        await due_date(await get_customer(viewer, order.customer_id, field=["customerId"]))
 
     return await idempotency.create_once(
         viewer,
@@ -309,7 +313,7 @@ async def issue_invoice(
         payload={
             "customer_id": order.customer_id,
             "currency": currency,
-            "due_date": order.due_date.isoformat(),
+            "due_date": order.due_date.isoformat() if order.due_date else None,
             "issued_at": order.issued_at.isoformat() if order.issued_at else None,
             "lines": [
                 {

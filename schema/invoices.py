@@ -270,7 +270,10 @@ class InvoiceLineInput:
 class IssueInvoiceInput:
     customer_id: strawberry.ID
     currency: str
-    due_date: date
+    due_date: date | None = strawberry.field(
+        default=None,
+        description="Null: as many days after its issue as the customer's payment terms give.",
+    )
     lines: list[InvoiceLineInput]
     issued_at: datetime | None = None
     idempotency_key: str | None = None

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from auth.viewer import Role
 from resolvers import models, subscriptions
+from resolvers.billing import Terms, set_billing_terms
 from resolvers.collections import PolicyOrder, set_policy
 from resolvers.errors import BadInput, InvalidInput
 from resolvers.invoices import (
@@ -193,6 +194,25 @@ async def test_overpayment_and_another_currency_are_refused(api: Api, world: Wor
     assert paid["recordPayment"]["invoice"]["status"] == "PAID"
     closed = await api.data(PAY, {"input": _payment(invoice, "1.00")}, token=token)
     assert closed["recordPayment"]["userErrors"][0]["code"] == "INVALID_STATE_TRANSITION"
+
+
+async def test_an_invoice_without_a_due_date_is_due_on_the_customers_terms(
+    api: Api, world: World
+) -> None:
+    token = world.admin("direct")
+    issued = (subscriptions.now() - timedelta(days=3)).replace(microsecond=0)
+    plain = _issue_input(world, dueDate=None, issuedAt=issued.isoformat())
+    default = (await api.data(ISSUE, {"input": plain}, token=token))["issueInvoice"]
+    assert default["invoice"]["dueDate"] == (issued + timedelta(days=30)).date().isoformat()
+    customer = world.customers["direct"][0].id
+    await set_billing_terms(
+        await world.actor("direct"), Terms(customer_id=customer, payment_terms_days=14)
+    )
+    on_terms = (await api.data(ISSUE, {"input": plain}, token=token))["issueInvoice"]
+    assert on_terms["invoice"]["dueDate"] == (issued + timedelta(days=14)).date().isoformat()
+    named = _issue_input(world, dueDate="2099-01-31")  # a date given is kept
+    kept = (await api.data(ISSUE, {"input": named}, token=token))["issueInvoice"]
+    assert kept["invoice"]["dueDate"] == "2099-01-31"
 
 
 async def test_a_payment_received_in_the_future_is_refused(api: Api, world: World) -> None:
