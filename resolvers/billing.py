@@ -130,7 +130,7 @@ class BillingSummary:
     account: Row | None
     balance_minor: int = 0  # everything not paid, credited or void, disputed included
     overdue_minor: int = 0  # past due and not held back by a dispute
-    disputed_minor: int = 0
+    disputed_minor: int = 0  # held back by open disputes
     oldest_overdue: date | None = None
     suspended_for_non_payment: bool = False
 
@@ -139,7 +139,7 @@ class BillingSummary:
 
 
 SUMMED = (
-    "SELECT customer_id, status, SUM(total_minor - paid_minor - credited_minor) "
+    f"SELECT customer_id, status, SUM({DUE}), SUM({COLLECTIBLE}) "  # noqa: S608
     "FROM invoices{where} GROUP BY customer_id, status"
 )
 
@@ -167,11 +167,12 @@ async def billing_summaries(viewer: Viewer, customer_ids: Sequence[int]) -> list
         f"FROM ({overdue}) AS late GROUP BY customer_id",
         *values,
     )
-    for customer_id, status, amount in sums:
+    for customer_id, status, amount, collectible in sums:
         found = totals[customer_id]
         found["balance_minor"] = found.get("balance_minor", 0) + int(amount)
-        if status == DISPUTED.value:
-            found["disputed_minor"] = found.get("disputed_minor", 0) + int(amount)
+        if status == DISPUTED.value:  # what the disputes hold back
+            held_back = int(amount) - int(collectible)
+            found["disputed_minor"] = found.get("disputed_minor", 0) + held_back
     for customer_id, amount, oldest in late:
         totals[customer_id]["overdue_minor"] = int(amount)
         totals[customer_id]["oldest_overdue"] = (

@@ -475,7 +475,7 @@ async def record_payment(
         await _changed(actor, payment, "payment.recorded")
         values: dict[str, Any] = {"paid_minor": invoice.paid_minor + paid}
         if paid == due and invoice.status == OPEN:
-            values |= {"status": PAID, "paid_at": moment}
+            values |= {"status": PAID, "paid_at": max(moment, payment.received_at)}
         await _save_invoice(
             actor, invoice, "invoice.paid" if "status" in values else "invoice.part_paid", values
         )
@@ -526,8 +526,8 @@ async def open_dispute(
     amount: str | Decimal | None = None,
     idempotency_key: str | None = None,
 ) -> BillingDispute:
-    """Dispute an invoice on the customer's behalf: it is DISPUTED (and never leads to a
-    suspension) until the dispute is resolved."""
+    """Dispute an invoice, or `amount` of it, on the customer's behalf: it is DISPUTED until
+    the dispute is resolved, and what the dispute holds back is not collected meanwhile."""
     text = reason.strip()
     if not text or len(text) > MAX_REASON:
         raise BadInput("text.length", field=["reason"], minimum=1, maximum=MAX_REASON)

@@ -47,7 +47,9 @@ class BillingRelationship:
     standing: BillingStanding = field(READ, description="Derived from its unpaid invoices.")
     balance: Money = field(READ, description="Everything unpaid, disputed amounts included.")
     overdue_amount: Money = field(READ, description="Past due, less what open disputes hold back.")
-    disputed_amount: Money = field(READ, description="Unpaid on invoices under dispute.")
+    disputed_amount: Money = field(
+        READ, description="Held back by open disputes: what they dispute of what is unpaid."
+    )
     days_past_due: int = field(READ, description="Days since its oldest overdue due date.")
     collections_notice: CustomerNotice | None = field(
         READ,

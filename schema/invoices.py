@@ -472,7 +472,8 @@ class InvoiceMutation:
 
     @mutation(
         Capability.DISPUTES_WRITE,
-        description="Dispute an invoice on the customer's behalf; it can't lead to a suspension.",
+        description="Dispute an invoice, or an `amount` of it, on the customer's behalf: what "
+        "it disputes leads to no reminder or suspension while it is open.",
     )
     async def open_billing_dispute(
         self, info: strawberry.Info, input: OpenBillingDisputeInput

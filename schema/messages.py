@@ -485,11 +485,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "förfallna beloppet.",
     ),
     "notice.disputes": _m(
-        "An invoice you dispute does not lead to a suspension while the dispute is open.",
-        "Uma fatura que conteste não leva a suspensão enquanto a contestação estiver aberta.",
-        "Uma fatura contestada não leva à suspensão enquanto a contestação estiver aberta.",
-        "Una fattura contestata non porta alla sospensione finché la contestazione è aperta.",
-        "En faktura som ni bestrider leder inte till avstängning så länge tvisten pågår.",
+        "While a dispute is open, the amount you dispute does not lead to a reminder or a "
+        "suspension; the rest of the invoice stays due.",
+        "Enquanto uma contestação estiver aberta, o montante contestado não leva a lembretes "
+        "nem a suspensão; o resto da fatura continua em dívida.",
+        "Enquanto uma contestação estiver aberta, o valor contestado não gera lembretes nem "
+        "suspensão; o restante da fatura continua devido.",
+        "Finché una contestazione è aperta, l'importo contestato non porta a solleciti né alla "
+        "sospensione; il resto della fattura resta dovuto.",
+        "Så länge en tvist pågår leder det bestridda beloppet inte till påminnelser eller "
+        "avstängning; resten av fakturan ska fortfarande betalas.",
     ),
     # reports
     "report.period": _m(

@@ -348,12 +348,14 @@ async def test_disputing_part_of_an_invoice_leaves_the_rest_to_collect(
     async def billing() -> dict[str, Any]:
         body = await api.data(BILLING, {"id": world.customer_id("direct")}, token=token)
         found = body["customer"]["billing"]
-        return {name: found[name] for name in ("standing", "daysPastDue", "overdueAmount")}
+        names = ("standing", "daysPastDue", "overdueAmount", "disputedAmount")
+        return {name: found[name] for name in names}
 
     assert await billing() == {  # the invoice disputed whole is held back, the other in part
         "standing": "DELINQUENT",
         "daysPastDue": 35,
         "overdueAmount": {"amount": "54.00"},
+        "disputedAmount": {"amount": "66.00"},
     }
     run = (await api.data(RUN, {"input": {"dryRun": False}}, token=token))["runCollections"]
     kinds = [(action["kind"], action["daysPastDue"]) for action in run["actions"]]
@@ -366,6 +368,7 @@ async def test_disputing_part_of_an_invoice_leaves_the_rest_to_collect(
         "standing": "GOOD",
         "daysPastDue": 0,
         "overdueAmount": {"amount": "0.00"},
+        "disputedAmount": {"amount": "66.00"},
     }
     assert await _reasons(ids["base"]) == ("ACTIVE", "")
 
@@ -755,8 +758,9 @@ async def test_the_collections_notice_is_written_in_the_customers_language(
         "text": "Vi skickar betalningspåminnelser 7, 14 och 30 dagar efter förfallodagen. "
         "Om en faktura fortfarande är obetald 45 dagar efter förfallodagen stängs åtkomsten "
         "till alla era prenumerationer av. Åtkomsten återställs så snart det förfallna "
-        "beloppet är betalt. En faktura som ni bestrider leder inte till avstängning så länge "
-        "tvisten pågår. Ring oss på 08-123 45 67.",
+        "beloppet är betalt. Så länge en tvist pågår leder det bestridda beloppet inte till "
+        "påminnelser eller avstängning; resten av fakturan ska fortfarande betalas. "
+        "Ring oss på 08-123 45 67.",
     }
     await set_policy(await world.actor("direct"), PolicyOrder([], None, False))
     portuguese = await api.data(
