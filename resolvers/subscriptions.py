@@ -74,6 +74,7 @@ AUDITED = (
     "auto_renew",
     "status",
     "suspension_reasons",
+    "inherited_reasons",
     "parent_id",
     "purchased_at",
     "term_started_at",
@@ -102,9 +103,11 @@ def cancellation_allowed_until(row: Any) -> datetime | None:
 
 
 def reasons_of(row: Any) -> list[SuspensionReason]:
-    if not row.suspension_reasons:
-        return []
-    return [SuspensionReason(reason) for reason in row.suspension_reasons.split(",")]
+    return _parsed(row.suspension_reasons)
+
+
+def _parsed(reasons: str) -> list[SuspensionReason]:
+    return [SuspensionReason(reason) for reason in reasons.split(",")] if reasons else []
 
 
 def _joined(reasons: Sequence[SuspensionReason]) -> str:
@@ -230,12 +233,21 @@ def _refused(row: Subscription) -> InvalidStateTransition:
     return InvalidStateTransition("subscription.transition", field=["id"], status=row.status.value)
 
 
-async def add_suspension(actor: Actor, row: Subscription, reason: SuspensionReason) -> None:
-    """Suspend the row for `reason` too (auto-renew goes off); nothing if it already is."""
-    reasons = reasons_of(row)
+async def add_suspension(
+    actor: Actor, row: Subscription, reason: SuspensionReason, *, from_base: bool = False
+) -> None:
+    """Suspend the row for `reason` too (auto-renew goes off); nothing if it already is. An
+    add-on remembers the reasons its base passed on (`from_base`): only those are lifted from
+    it with the base's, and a reason it is then suspended for itself becomes its own."""
+    reasons, inherited = reasons_of(row), _parsed(row.inherited_reasons)
     if reason in reasons:
+        if reason in inherited and not from_base:
+            kept = [each for each in inherited if each != reason]
+            await _save(actor, row, "subscription.suspended", {"inherited_reasons": _joined(kept)})
         return
     values = {"status": SUSPENDED, "suspension_reasons": _joined([*reasons, reason])}
+    if from_base:
+        values["inherited_reasons"] = _joined([*inherited, reason])
     await _save(actor, row, "subscription.suspended", {**values, "auto_renew": False})
 
 
@@ -258,7 +270,9 @@ async def lift_reasons(actor: Actor, row: Subscription, lifted: Sequence[Suspens
         return
     status = SUSPENDED if remaining else ACTIVE
     action = "subscription.suspension_lifted" if remaining else "subscription.reactivated"
-    await _save(actor, row, action, {"status": status, "suspension_reasons": _joined(remaining)})
+    inherited = [reason for reason in _parsed(row.inherited_reasons) if reason not in lifted]
+    values = {"suspension_reasons": _joined(remaining), "inherited_reasons": _joined(inherited)}
+    await _save(actor, row, action, {"status": status, **values})
 
 
 async def suspend_subscription(
@@ -277,7 +291,7 @@ async def suspend_subscription(
         await add_suspension(actor, row, reason)
         for add_on in await _add_ons(row):
             if add_on.status in (ACTIVE, SUSPENDED):
-                await add_suspension(actor, add_on, reason)
+                await add_suspension(actor, add_on, reason, from_base=True)
     return row
 
 
@@ -312,10 +326,11 @@ async def lift_suspension(
                 raise InvalidStateTransition("subscription.base_suspended", field=["id"])
         lifted = reasons_of(row) if reasons is None else list(reasons)
         await lift_reasons(actor, row, lifted)
-        # an add-on keeps the reasons not lifted, its own included
+        # an add-on loses what the base passed on of them, and keeps its own
         for add_on in await _add_ons(row):
             if add_on.status == SUSPENDED and moment < add_on.term_ends_at:
-                await lift_reasons(actor, add_on, lifted)
+                passed_on = _parsed(add_on.inherited_reasons)
+                await lift_reasons(actor, add_on, [each for each in lifted if each in passed_on])
     return row
 
 

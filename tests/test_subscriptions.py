@@ -519,6 +519,35 @@ async def test_add_ons_follow_their_base_and_keep_their_own_reasons(api: Api, wo
     assert await state(own) == ("DELETED", [])
 
 
+async def test_an_add_on_keeps_a_reason_of_its_own_that_its_base_had_too(
+    api: Api, world: World
+) -> None:
+    base = await world.add_subscription("direct")
+    add_on = await world.add_subscription("direct", parent_id=base.id, offer_name="Teams Phone")
+    later = await world.add_subscription("direct", parent_id=base.id, offer_name="Rooms")
+    token, fraud = world.admin("direct"), models.SuspensionReason.FRAUD
+    await subscriptions.suspend_subscription(
+        await world.actor("direct"), subscription_id=add_on.id, reason=fraud
+    )
+
+    async def reasons() -> list[tuple[str, str]]:
+        rows = [await models.Subscription.get(id=row.id) for row in (add_on, later)]
+        return [(row.status.value, row.suspension_reasons) for row in rows]
+
+    await api.data(SUSPEND, {"input": {"id": gid(base), "reason": "FRAUD"}}, token=token)
+    await api.data(SUSPEND, {"input": {"id": gid(base), "reason": "PARTNER_REQUEST"}}, token=token)
+    assert await reasons() == [
+        ("SUSPENDED", "FRAUD,PARTNER_REQUEST"),
+        ("SUSPENDED", "FRAUD,PARTNER_REQUEST"),
+    ]
+    # the second add-on is suspended for fraud itself too, after its base passed fraud on
+    await api.data(SUSPEND, {"input": {"id": gid(later), "reason": "FRAUD"}}, token=token)
+    await api.data(REACTIVATE, {"input": {"id": gid(base)}}, token=token)
+    assert await reasons() == [("SUSPENDED", "FRAUD"), ("SUSPENDED", "FRAUD")]
+    audit = await models.AuditEvent.filter(entity_id=later.id, entity_type="Subscription")
+    assert audit[-1].after["inheritedReasons"] == ""  # what was passed on is gone
+
+
 async def test_an_add_on_needs_an_active_base_of_the_same_customer(api: Api, world: World) -> None:
     base = await world.add_subscription("direct")
     other_customer = order(world, customerId=world.customer_id("direct", 1))

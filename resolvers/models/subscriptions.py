@@ -45,7 +45,9 @@ class Subscription(Model):
     """`partner_id`, `reseller_id` and `seller_id` are copied from the customer: visibility and
     external ids work as for customers. `term_started_at` is the purchase or the last renewal,
     from which the 7-day cancellation window runs. `suspension_reasons` holds the reasons in
-    order, comma-separated, empty unless suspended. `parent` is the base of an add-on."""
+    order, comma-separated, empty unless suspended; `inherited_reasons` those of them an
+    add-on's base passed on (lifted from the base, they are lifted from it). `parent` is the
+    base of an add-on."""
 
     id = fields.IntField(primary_key=True)
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
@@ -72,6 +74,7 @@ class Subscription(Model):
     auto_renew = fields.BooleanField(default=True)
     status = fields.CharEnumField(SubscriptionStatus, max_length=16)
     suspension_reasons = fields.CharField(max_length=64, default="")
+    inherited_reasons = fields.CharField(max_length=64, default="")
     purchased_at = MomentField()
     term_started_at = MomentField()
     term_ends_at = MomentField()
