@@ -243,8 +243,13 @@ def _terms_days(value: int) -> int:
     return value
 
 
-async def _account_for_update(customer: Customer) -> BillingAccount | None:
-    return await BillingAccount.filter(customer_id=customer.id).select_for_update().get_or_none()
+async def _terms_for_update(customer: Customer) -> tuple[Customer, BillingAccount | None]:
+    """The customer as it is now and its account, both locked until the caller's transaction
+    ends: whoever reads or changes the currency it is billed in (its terms' currency, else its
+    country's) takes turns, so an invoice never commits in a currency changed meanwhile."""
+    locked = await Customer.filter(id=customer.id).select_for_update().get()
+    account = await BillingAccount.filter(customer_id=customer.id).select_for_update().get_or_none()
+    return locked, account
 
 
 async def set_billing_terms(actor: Actor, terms: Terms) -> BillingAccount:
@@ -252,8 +257,9 @@ async def set_billing_terms(actor: Actor, terms: Terms) -> BillingAccount:
     The currency can't change while invoices in the old one are unpaid."""
     values = _checked_terms(terms)
     async with in_transaction():
-        customer = await get_customer(actor.viewer, terms.customer_id, field=["customerId"])
-        account = await _account_for_update(customer)
+        customer, account = await _terms_for_update(
+            await get_customer(actor.viewer, terms.customer_id, field=["customerId"])
+        )
         if (
             account is not None
             and terms.expected_version is not None
@@ -307,7 +313,7 @@ async def invoicing_terms(customer: Customer) -> tuple[str, int]:
     """The currency the customer is billed in and the days it has to pay, its account locked
     until the caller's transaction ends: the terms can't change before an invoice issued on
     them commits."""
-    account = await _account_for_update(customer)
+    customer, account = await _terms_for_update(customer)
     if account is None:
         return currency_for_country(customer.country), DEFAULT_PAYMENT_TERMS_DAYS
     return account.currency, account.payment_terms_days

@@ -459,6 +459,36 @@ async def test_a_policy_first_set_by_two_requests_at_once_is_a_version_conflict_
     assert await models.CollectionsPolicy.filter(seller_id=world.partners["direct"].id).count() == 1
 
 
+@pytest.mark.skipif(backend() != "postgres", reason="row locks are PostgreSQL's")
+async def test_a_new_country_waits_for_an_invoice_being_issued_in_the_old_currency(
+    api: Api, world: World
+) -> None:
+    """No billing terms: the customer is billed in its country's currency. A move to a
+    country of another currency while an invoice is being issued reads the invoice once it
+    has committed, and is refused: the invoice would be unpaid in a currency no longer its."""
+    issued = asyncio.Event()
+
+    async def invoice_in_progress() -> None:
+        async with in_transaction():
+            await world.add_invoice("direct")  # in EUR: the customer is in Portugal
+            issued.set()
+            await asyncio.sleep(0.3)  # the update starts meanwhile
+
+    issuing = asyncio.create_task(invoice_in_progress())
+    await issued.wait()
+    moved = await api.data(
+        """mutation($id: ID!) { updateCustomer(input: {id: $id, expectedVersion: 1,
+             country: "US"}) { customer { country } userErrors { code field } } }""",
+        {"id": world.customer_id("direct")},
+        token=world.admin("direct"),
+    )
+    await issuing
+    assert moved["updateCustomer"] == {
+        "customer": None,
+        "userErrors": [{"code": "BAD_USER_INPUT", "field": ["country"]}],
+    }
+
+
 async def test_a_reminder_is_in_the_change_feed_for_those_who_read_billing(
     api: Api, world: World
 ) -> None:
