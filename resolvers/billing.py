@@ -247,7 +247,8 @@ async def _terms_for_update(customer: Customer) -> tuple[Customer, BillingAccoun
     """The customer as it is now and its account, both locked until the caller's transaction
     ends: whoever reads or changes the currency it is billed in (its terms' currency, else its
     country's) takes turns, so an invoice never commits in a currency changed meanwhile."""
-    locked = await Customer.filter(id=customer.id).select_for_update().get()
+    # no key: rows that refer to the customer (a subscription, an invoice) are still inserted
+    locked = await Customer.filter(id=customer.id).select_for_update(no_key=True).get()
     account = await BillingAccount.filter(customer_id=customer.id).select_for_update().get_or_none()
     return locked, account
 

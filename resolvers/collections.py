@@ -350,11 +350,14 @@ def _locked(rows: QuerySet[Any], lock: bool) -> QuerySet[Any]:
 async def _apply(actor: Actor, seller_id: int, actions: list[Action], as_of: date) -> None:
     run_id = f"collections-{uuid.uuid4().hex[:12]}"
     owners: dict[int, Any] = {}
+    suspended: set[int] = set()  # an add-on whose base is among them follows its base
     for action in actions:
         if action.subscription_id is not None:
             row = await Subscription.filter(id=action.subscription_id).select_for_update().get()
             if action.kind == CollectionActionKind.SUSPEND:
-                await add_suspension(actor, row, NON_PAYMENT)
+                with_base = row.parent_id in suspended
+                await add_suspension(actor, row, NON_PAYMENT, from_base=with_base)
+                suspended.add(row.id)
             else:
                 await lift_reasons(actor, row, [NON_PAYMENT])
             owner = (row.partner_id, row.reseller_id)

@@ -271,7 +271,7 @@ async def update_customer(
     async with in_transaction():
         customer = await get_customer(viewer, customer_id, field=["id"])
         if "country" in values:  # the currency it is billed in may change: see billing terms
-            customer = await Customer.filter(id=customer.id).select_for_update().get()
+            customer = await Customer.filter(id=customer.id).select_for_update(no_key=True).get()
         if customer.version != expected_version:
             raise VersionConflict(
                 "version.conflict", field=["expectedVersion"], current=customer.version

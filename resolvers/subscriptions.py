@@ -353,6 +353,7 @@ async def cancel_subscription(
             "cancelled_at": moment,
             "auto_renew": False,
             "suspension_reasons": "",
+            "inherited_reasons": "",
         }
         await _save(actor, row, "subscription.cancelled", cancelled)
         await _record_quantity(row, moment, 0)

@@ -422,7 +422,8 @@ class SubscriptionMutation:
 
     @mutation(
         Capability.SUBSCRIPTIONS_SUSPEND,
-        description="Lift every suspension, with its add-ons; only before the term ends.",
+        description="Lift every suspension, only before the term ends; its add-ons lose the "
+        "reasons it passed on to them and keep their own.",
     )
     async def reactivate_subscription(
         self, info: strawberry.Info, input: ReactivateSubscriptionInput

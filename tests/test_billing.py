@@ -321,6 +321,8 @@ async def test_collections_dry_run_then_apply_then_nothing_new_then_exact_reacti
     assert await _reasons(ids["base"]) == ("SUSPENDED", "NON_PAYMENT")
     assert await _reasons(ids["add_on"]) == ("SUSPENDED", "NON_PAYMENT")
     assert await _reasons(ids["kept"]) == ("SUSPENDED", "PARTNER_REQUEST,NON_PAYMENT")
+    # the add-on was suspended with its base: it comes back with it
+    assert (await models.Subscription.get(id=ids["add_on"])).inherited_reasons == "NON_PAYMENT"
     standing = await api.data(BILLING, {"id": world.customer_id("direct")}, token=token)
     assert standing["customer"]["billing"]["standing"] == "SUSPENDED_FOR_NON_PAYMENT"
 

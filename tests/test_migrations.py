@@ -113,6 +113,41 @@ async def test_an_upgrade_from_the_first_migration_keeps_every_row(
     assert [(sub, bool(bound)) for sub, bound in users] == [("old-user", False)]
 
 
+INSERT_SUBSCRIPTION = (
+    "INSERT INTO subscriptions (customer_id, partner_id, seller_id, parent_id, offer_id, "
+    "offer_name, product_family, quantity, currency, unit_price, billing_cycle, term_duration, "
+    "auto_renew, status, suspension_reasons, purchased_at, term_started_at, term_ends_at, "
+    "version, created_at, updated_at) VALUES (1, 1, 1, {parent}, 'CFQ7TTC0LH18:0001', 'Offer', "
+    "'MICROSOFT_365', 1, 'EUR', 6, 'MONTHLY', 'P1Y', {false}, 'SUSPENDED', '{reasons}', {now}, "
+    "{now}, {now}, 1, {now}, {now})"
+)
+
+
+async def test_an_upgrade_takes_an_add_ons_reasons_that_its_base_has_too_as_passed_on(
+    scratch_database_url: str,
+) -> None:
+    before = cli(scratch_database_url, "migrate", "--target", "0012_unlogged_rate_buckets")
+    assert before.returncode == 0, before.stderr
+    values = {**_dialect(scratch_database_url), "false": "FALSE"}
+    rows = [("NULL", "PARTNER_REQUEST,FRAUD"), ("1", "FRAUD,NON_PAYMENT"), ("1", "NON_PAYMENT")]
+    await _run_sql(
+        scratch_database_url,
+        [
+            INSERT_PARTNER.format(**values),
+            INSERT_CUSTOMER.replace("partner_id,", "partner_id, seller_id,")
+            .replace("VALUES (1,", "VALUES (1, 1,")
+            .format(**values),
+            *(INSERT_SUBSCRIPTION.format(**values, parent=p, reasons=r) for p, r in rows),
+        ],
+    )
+    upgrade = cli(scratch_database_url, "migrate")
+    assert upgrade.returncode == 0, upgrade.stderr
+    marked = await _run_sql(
+        scratch_database_url, ["SELECT inherited_reasons FROM subscriptions ORDER BY id"]
+    )
+    assert marked == [("",), ("FRAUD",), ("",)]
+
+
 DETECT_CHANGES = """
 import asyncio
 from tortoise.context import TortoiseContext

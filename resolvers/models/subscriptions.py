@@ -74,7 +74,7 @@ class Subscription(Model):
     auto_renew = fields.BooleanField(default=True)
     status = fields.CharEnumField(SubscriptionStatus, max_length=16)
     suspension_reasons = fields.CharField(max_length=64, default="")
-    inherited_reasons = fields.CharField(max_length=64, default="")
+    inherited_reasons = fields.CharField(max_length=64, default="", db_default="")
     purchased_at = MomentField()
     term_started_at = MomentField()
     term_ends_at = MomentField()
