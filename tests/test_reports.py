@@ -143,7 +143,7 @@ async def test_aging_of_a_past_day_is_what_was_unpaid_at_its_end(
     def unpaid(amount: str, count: int) -> tuple[list[tuple[str, str, int]], list[str]]:
         return [("0-30", amount, count), ("31-60", "0.00", 0)], [amount]
 
-    assert await aged("2025-12-31") == ([], [])  # nothing issued yet
+    assert await aged("2025-12-31") == await aged("0001-01-01") == ([], [])  # nothing issued
     # the late payment was received on the 10th: the day before, all four were unpaid
     assert await aged("2026-01-09") == unpaid("210.00", 4)
     assert await aged("2026-01-10") == unpaid("160.00", 3)
