@@ -49,7 +49,7 @@ async def resolve_host(host: str, port: int) -> list[str]:
     key = (loop, host, port)
     lookup = _looking_up.get(key)
     if lookup is None:
-        for stale in [key for key in _looking_up if key[0].is_closed()]:
+        for stale in [each for each in _looking_up if each[0].is_closed()]:
             del _looking_up[stale]  # its loop closed before the look-up's thread returned
         look_up = partial(
             socket.getaddrinfo, host, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG
