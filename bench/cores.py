@@ -159,6 +159,19 @@ def _children(parent: int) -> list[int]:
     return children
 
 
+def stolen_seconds() -> tuple[float, float]:
+    """The time the hypervisor has run something else while the server's and the driver's
+    cores had work (steal time), so far: a virtual machine's cores are time-shared."""
+    per_core = {}
+    for line in (PROC / "stat").read_text().splitlines():
+        name, *ticks = line.split()
+        if name.startswith("cpu") and name != "cpu":
+            per_core[int(name[3:])] = (
+                int(ticks[7]) / _TICKS
+            )  # user nice system idle iowait irq softirq steal
+    return per_core.get(SERVER_CORE, 0.0), per_core.get(DRIVER_CORE, 0.0)
+
+
 def process_cpu_seconds(pid: int) -> float:
     """The user and system CPU time process `pid` has used so far."""
     utime, stime = _stat(pid)[11:13]

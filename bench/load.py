@@ -12,8 +12,10 @@ run goes on, and no rate would stay at 80 %).
 2. Load: the same mix, paced at a fixed share of that rate (an open loop: each request has
    its moment, and its latency counts from that moment, so a stalled server can't hide its
    queue by sending less). Each minute: requests, p50/p99 latency, server RSS, its CPU
-   (share of its core, and per answer), PostgreSQL's CPU when it runs on this machine (on
-   the driver's core: `bench.cores`), the machine's speed (`bench.speed`), answers by status.
+   (share of its core, and per answer), the share of its core the hypervisor took (steal
+   time: a virtual machine's cores are time-shared), PostgreSQL's CPU when it runs on this
+   machine (on the driver's core: `bench.cores`), the machine's speed (`bench.speed`),
+   answers by status.
    The server's core is kept from halting while the server waits (`bench.cores`): on a
    virtual machine a core that halts runs the next request slower, which the capacity rounds,
    never idle, do not pay (`--let-core-halt` measures with that penalty).
@@ -24,7 +26,9 @@ run goes on, and no rate would stay at 80 %).
 4. Afterwards, the writes are counted in the database: every create the server confirmed
    must be there exactly once (zero lost writes).
 
-The report is `bench/results/load-<backend>.md`.
+The report is `bench/results/load-<backend>.md`; the load second by second, with the moments
+the harness vacuumed, is in `bench/results/load-postgres-seconds.csv` (to set beside
+PostgreSQL's log of its checkpoints).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -52,6 +56,7 @@ from bench.cores import (
     database_beside_driver,
     pin_driver,
     server_core_awake,
+    stolen_seconds,
     where_database,
 )
 from bench.dataset import DIRECT_TENANT, PROVIDER_TENANT, prepare
@@ -87,6 +92,7 @@ class Minute:
     cpu_share: float = 0.0
     cpu_ms_per_answer: float = 0.0
     database_cpu_share: float | None = None  # PostgreSQL's, when it runs on this machine
+    stolen_share: float = 0.0  # of the server's core, by the hypervisor (steal time)
     probe_ms: float | None = None  # the machine's speed: `bench.speed`'s unit in CPU ms
 
     def percentile(self, share: float) -> float:
@@ -126,14 +132,18 @@ async def load(
     connections: int,
     database: LocalDatabase | None = None,
     speed: Speed | None = None,
+    trace: Trace | None = None,
 ) -> tuple[list[Minute], set[int], int]:
     """The mix for `seconds`: paced at `rate` a second (latency from each request's moment),
     or as fast as `connections` get answers (None). Each minute's figures, the numbers of the
-    confirmed creates, and how many requests were answered with a 200 without errors."""
+    confirmed creates, and how many requests were answered with a 200 without errors; each
+    second's latencies go to `trace`."""
     samples = [Minute() for _ in range(max(1, math.ceil(seconds / 60)))]
     confirmed: set[int] = set()
     answered = completed = 0
     started = time.perf_counter()
+    if trace is not None:
+        trace.started = time.time()
     counter = itertools.count()
 
     async def connection() -> None:
@@ -149,7 +159,10 @@ async def load(
                 status, answer = await read_response(reader)
                 completed += 1
                 minute = samples[min(len(samples) - 1, int((moment - started) // 60))]
-                minute.latencies.append(time.perf_counter() - moment)
+                latency = time.perf_counter() - moment
+                minute.latencies.append(latency)
+                if trace is not None:
+                    trace.seconds[int(moment - started)].append(latency)
                 minute.statuses[status] += 1
                 if status == 200 and b'"errors"' not in answer:
                     answered += 1
@@ -160,17 +173,19 @@ async def load(
         finally:
             writer.close()
 
-    # each minute's start: the server's CPU, answers, the moment, the database's CPU
-    opened: list[tuple[float, int, float, float]] = []
+    # each minute's start: the server's CPU, answers, the moment, the database's CPU, the
+    # server core's steal time
+    opened: list[tuple[float, int, float, float, float]] = []
 
     def database_cpu() -> float:
         return database.cpu_seconds() if database is not None else 0.0
 
     def close(minute: Minute) -> None:
-        cpu, answers, moment, database_at = opened[-1]
+        cpu, answers, moment, database_at, stolen = opened[-1]
         used, elapsed = server.cpu_seconds() - cpu, time.perf_counter() - moment
         minute.rss = server.rss()
         minute.cpu_share = used / elapsed
+        minute.stolen_share = (stolen_seconds()[0] - stolen) / elapsed
         minute.cpu_ms_per_answer = used * 1000 / max(1, completed - answers)
         if database is not None:
             minute.database_cpu_share = (database_cpu() - database_at) / elapsed
@@ -179,22 +194,84 @@ async def load(
 
     async def watch() -> None:
         for minute in samples:
-            opened.append((server.cpu_seconds(), completed, time.perf_counter(), database_cpu()))
+            opened.append(
+                (
+                    server.cpu_seconds(),
+                    completed,
+                    time.perf_counter(),
+                    database_cpu(),
+                    stolen_seconds()[0],
+                )
+            )
             await asyncio.sleep(min(60, seconds))
             close(minute)
 
-    watcher = asyncio.create_task(watch())
+    def cpu_now() -> tuple[float, ...]:
+        return (server.cpu_seconds(), database_cpu(), time.process_time(), *stolen_seconds())
+
+    async def sample() -> None:  # each second's CPU shares, for the trace
+        assert trace is not None
+        last, then = cpu_now(), started
+        for second in itertools.count():
+            await asyncio.sleep(max(0.0, started + second + 1 - time.perf_counter()))
+            now, moment = cpu_now(), time.perf_counter()
+            trace.cpu[second] = tuple(
+                (a - b) / (moment - then) for a, b in zip(now, last, strict=True)
+            )
+            last, then = now, moment
+
+    watchers = [asyncio.create_task(watch())]
+    if trace is not None:
+        watchers.append(asyncio.create_task(sample()))
     await asyncio.gather(*(connection() for _ in range(connections)))
-    watcher.cancel()
+    for watcher in watchers:
+        watcher.cancel()
     if samples[-1].rss == 0.0:  # the last minute ended with the run, before the watcher woke
         close(samples[-1])
     return samples, confirmed, answered
 
 
+@dataclass
+class Trace:
+    """The paced load second by second, beside what else ran on the machine: to tell what a
+    minute's p99 came from."""
+
+    started: float = 0.0  # the load's first moment, as `time.time()`
+    seconds: defaultdict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    vacuums: list[tuple[float, float]] = field(default_factory=list)  # (start, end), time.time()
+    # each second's CPU: the server's, PostgreSQL's (when on this machine), the driver's, and
+    # the time stolen from the server's core and from the driver's
+    cpu: dict[int, tuple[float, ...]] = field(default_factory=dict)
+
+    def csv(self) -> str:
+        """A line a second: its start (UTC), requests, p50, p99 and max latency in ms, the
+        CPU shares, and whether the harness's VACUUM ran in it."""
+        lines = [
+            "second,utc,requests,p50_ms,p99_ms,max_ms,server_cpu,database_cpu,driver_cpu,"
+            "server_core_stolen,driver_core_stolen,vacuum"
+        ]
+        for second in sorted(self.seconds):
+            ordered = sorted(self.seconds[second])
+            start = self.started + second
+            vacuum = any(begin < start + 1 and end > start for begin, end in self.vacuums)
+
+            def ms(share: float, ordered: list[float] = ordered) -> str:
+                return f"{ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000:.1f}"
+
+            lines.append(
+                f"{second},{datetime.fromtimestamp(start, UTC):%H:%M:%S},{len(ordered)},"
+                f"{ms(0.5)},{ms(0.99)},{ms(1.0)},"
+                + "".join(f"{share:.2f}," for share in self.cpu.get(second, (0.0,) * 5))
+                + f"{int(vacuum)}"
+            )
+        return "\n".join(lines) + "\n"
+
+
 @contextmanager
-def autovacuum(database_url: str) -> Iterator[bool]:
+def autovacuum(database_url: str, trace: Trace | None = None) -> Iterator[bool]:
     """While inside, the database is vacuumed and analyzed as autovacuum would; yields
-    whether the harness does it (the server's own autovacuum is off)."""
+    whether the harness does it (the server's own autovacuum is off). Each VACUUM's start
+    and end go to `trace`."""
     running = _psql(database_url, "SHOW autovacuum") == "on"
     if running:
         yield False
@@ -203,8 +280,11 @@ def autovacuum(database_url: str) -> Iterator[bool]:
 
     def vacuum() -> None:
         while not stop.wait(AUTOVACUUM_NAPTIME):
+            began = time.time()
             # as gently as autovacuum: its default cost delay (a plain VACUUM has none)
             _psql(database_url, "SET vacuum_cost_delay = '2ms'", "VACUUM (ANALYZE)")
+            if trace is not None:
+                trace.vacuums.append((began, time.time()))
 
     worker = threading.Thread(target=vacuum, daemon=True)
     worker.start()
@@ -237,9 +317,22 @@ async def stored(database_url: str, run: str) -> Counter[str]:
     return Counter({record[0]: record[1] for record in records})
 
 
+@dataclass
+class Capacity:
+    """The capacity rounds: each one's rate (req/s) and the share of the server's core the
+    hypervisor took meanwhile, and the machine probe's unit over all of them."""
+
+    rounds: list[float] = field(default_factory=list)
+    stolen: list[float] = field(default_factory=list)
+    probe_ms: float | None = None
+
+    @property
+    def rate(self) -> float:
+        return statistics.median(self.rounds)
+
+
 def report(
-    rounds: list[float],
-    capacity_probe_ms: float | None,
+    capacity: Capacity,
     rate: float,
     samples: list[Minute],
     confirmed: int,
@@ -264,13 +357,17 @@ def report(
             else "The server's core could halt while the server waited."
         ),
         f"Mix of every 10 requests: {', '.join(f'{MIX.count(name)} {name}' for name in dict.fromkeys(MIX))}.",
-        f"Capacity: {statistics.median(rounds):,.0f} req/s: the median of {len(rounds)} rounds of "
+        f"Capacity: {capacity.rate:,.0f} req/s: the median of {len(capacity.rounds)} rounds of "
         f"{CAPACITY_SECONDS} s on {CONNECTIONS} connections, as fast as answered "
-        f"({', '.join(f'{rate:,.0f}' for rate in rounds)} req/s).",
+        f"({', '.join(f'{rate:,.0f}' for rate in capacity.rounds)} req/s; the hypervisor took "
+        f"{', '.join(f'{share:.0%}' for share in capacity.stolen)} of the server's core "
+        "meanwhile).",
         "The machine's speed: `bench.speed`'s fixed unit of work took "
-        f"{_ms(capacity_probe_ms)} of CPU (median) on the server's core during the capacity "
+        f"{_ms(capacity.probe_ms)} of CPU (median) on the server's core during the capacity "
         "rounds; each minute's is below, with its ratio (above 1: a slower machine than the "
-        "capacity was measured on).",
+        "capacity was measured on). `stolen` is the share of the server's core the hypervisor "
+        "ran something else on while the server had work (steal time): the server could not "
+        "use it.",
         f"Load: {rate:,.0f} req/s ({args.share:.0%} of capacity) for {len(samples)} minutes, "
         "paced, latency counted from each request's moment.",
         "PostgreSQL's autovacuum is off here: the harness ran VACUUM (ANALYZE) every "
@@ -278,15 +375,16 @@ def report(
         if vacuumed
         else "PostgreSQL's autovacuum kept the statistics.",
         "",
-        "| minute | requests | p50 ms | p99 ms | RSS MB | server CPU | CPU ms/answer "
+        "| minute | requests | p50 ms | p99 ms | RSS MB | server CPU | stolen | CPU ms/answer "
         "| PostgreSQL CPU | probe unit | statuses | 200 with errors |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
         *(
             f"| {number} | {len(sample.latencies):,} | {sample.percentile(0.5):.1f} "
             f"| {sample.percentile(0.99):.1f} | {sample.rss:.1f} | {sample.cpu_share:.0%} "
+            f"| {sample.stolen_share:.0%} "
             f"| {sample.cpu_ms_per_answer:.2f} "
             f"| {'–' if sample.database_cpu_share is None else f'{sample.database_cpu_share:.0%}'} "
-            f"| {_ms(sample.probe_ms)}{_ratio(sample.probe_ms, capacity_probe_ms)} "
+            f"| {_ms(sample.probe_ms)}{_ratio(sample.probe_ms, capacity.probe_ms)} "
             f"| {', '.join(f'{status}: {count:,}' for status, count in sorted(sample.statuses.items()))} "
             f"| {sample.failed} |"
             for number, sample in enumerate(samples, 1)
@@ -334,6 +432,7 @@ def run(args: argparse.Namespace) -> str:
         for tenant in (PROVIDER_TENANT, DIRECT_TENANT)
     )
     port = _free_port()
+    trace = Trace()
     server = Server(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
         environment,
@@ -343,20 +442,19 @@ def run(args: argparse.Namespace) -> str:
     try:
         with (
             database_beside_driver(database_url) as database,
-            autovacuum(database_url) as vacuumed,
+            autovacuum(database_url, trace) as vacuumed,
             server_core_awake() if args.keep_core_awake else nullcontext(False) as awake,
             Speed() as speed,
         ):
-            rounds, capacity_probe_ms, rate, samples, confirmed = _measure(
-                server, database, speed, data.customers, run_id, reads, writes, args
+            capacity, rate, samples, confirmed = _measure(
+                server, database, speed, trace, data.customers, run_id, reads, writes, args
             )
     finally:
         server.stop()
     rows = asyncio.run(stored(database_url, run_id))
     missing = sorted(set(rows) ^ {created_name(run_id, number) for number in confirmed})
     text = report(
-        rounds,
-        capacity_probe_ms,
+        capacity,
         rate,
         samples,
         len(confirmed),
@@ -368,6 +466,7 @@ def run(args: argparse.Namespace) -> str:
     )
     if missing:
         text += f"\nConfirmed but missing, or stored but not confirmed: {missing[:10]}\n"
+    (RESULTS / "load-postgres-seconds.csv").write_text(trace.csv())
     return text
 
 
@@ -375,24 +474,27 @@ def _measure(
     server: Server,
     database: LocalDatabase | None,
     speed: Speed,
+    trace: Trace,
     customers: int,
     run_id: str,
     reads: dict[str, str],
     writes: dict[str, str],
     args: argparse.Namespace,
-) -> tuple[list[float], float | None, float, list[Minute], set[int]]:
-    """The capacity rounds, then the paced load: (the rounds' rates, the machine probe's unit
-    meanwhile, the load's rate, its minutes, the numbers of its confirmed creates)."""
-    rounds = []
+) -> tuple[Capacity, float, list[Minute], set[int]]:
+    """The capacity rounds, then the paced load: (the capacity, the load's rate, its minutes,
+    the numbers of its confirmed creates)."""
+    capacity = Capacity()
     began = time.perf_counter()
     for number in range(CAPACITY_ROUNDS):
         measuring = mixed_requests(customers, f"{run_id}-capacity{number}", reads, writes)
+        stolen = stolen_seconds()[0]
         _, _, answered = asyncio.run(
             load(server, measuring, seconds=CAPACITY_SECONDS, rate=None, connections=CONNECTIONS)
         )
-        rounds.append(answered / CAPACITY_SECONDS)
-    capacity_probe_ms = speed.unit_ms(began, time.perf_counter())
-    rate = statistics.median(rounds) * args.share
+        capacity.rounds.append(answered / CAPACITY_SECONDS)
+        capacity.stolen.append((stolen_seconds()[0] - stolen) / CAPACITY_SECONDS)
+    capacity.probe_ms = speed.unit_ms(began, time.perf_counter())
+    rate = capacity.rate * args.share
     request = mixed_requests(customers, run_id, reads, writes)
     samples, confirmed, _ = asyncio.run(
         load(
@@ -403,9 +505,10 @@ def _measure(
             connections=64,
             database=database,
             speed=speed,
+            trace=trace,
         )
     )
-    return rounds, capacity_probe_ms, rate, samples, confirmed
+    return capacity, rate, samples, confirmed
 
 
 def main() -> int:
