@@ -393,8 +393,37 @@ def report(
         f"5xx answers: {errors}. Creates confirmed: {confirmed:,}; rows of this run's creates "
         f"in the database: {sum(rows.values()):,} ({len(rows):,} names, {duplicated} duplicated); "
         f"lost writes: {confirmed - len(rows):,}.",
+        "",
+        _steadiness(samples, capacity),
     ]
     return "\n".join(lines) + "\n"
+
+
+STEADY_STOLEN, STEADY_PROBE = 0.02, 1.05  # at most, in a minute of a steady machine
+
+
+def _steadiness(samples: list[Minute], capacity: Capacity) -> str:
+    """The p99's range by minute, and the minutes in which the machine was not as it was while
+    the capacity was measured: the host took the server's core, or the probe ran slower."""
+    p99 = [sample.percentile(0.99) for sample in samples]
+    unsteady = [
+        number
+        for number, sample in enumerate(samples, 1)
+        if sample.stolen_share >= STEADY_STOLEN
+        or (
+            sample.probe_ms
+            and capacity.probe_ms
+            and sample.probe_ms / capacity.probe_ms >= STEADY_PROBE
+        )
+    ]
+    where = (
+        f"in minute(s) {', '.join(map(str, unsteady))} the machine gave the server less than "
+        f"during the capacity rounds (the host took {STEADY_STOLEN:.0%} or more of its core, "
+        f"or the probe ran {STEADY_PROBE - 1:.0%} or more slower)"
+        if unsteady
+        else "the machine gave the server as much in every minute as during the capacity rounds"
+    )
+    return f"p99 by minute: {min(p99):.1f} to {max(p99):.1f} ms; {where}."
 
 
 def _ms(value: float | None) -> str:
