@@ -11,9 +11,9 @@ from typing import Any
 
 from tortoise.models import Model
 
-from auth.permissions import CHANGES_READ
+from auth.permissions import CATEGORIZED, CHANGES_READ
 from auth.viewer import PartnerKind, Viewer
-from resolvers.models import AuditEvent, ChangeEvent
+from resolvers.models import AuditEvent, ChangeEvent, WebhookDelivery
 from resolvers.pagination import Page, PageRequest, paginate, search_term
 from resolvers.rows import Row, Where
 from resolvers.tenancy import visible_rows
@@ -192,8 +192,12 @@ async def list_audit_events(
     action: str | None = None,
     since: datetime | None = None,
 ) -> Page[Row]:
-    """Audit records of the objects the viewer may see, oldest first."""
+    """Audit records of the objects the viewer may see, oldest first: of its organization's
+    changes, those it could read in the change feed (a global admin reads them all; an admin
+    agent, for one, not the user directory's), and of webhook endpoints only those it may
+    manage."""
     where = Where(AuditEvent).equal(**visible_rows(viewer))
+    await _readable_only(viewer, where)
     if entity_type is not None:
         where.equal(entity_type=entity_type)
     if entity_id is not None:
@@ -203,3 +207,28 @@ async def list_audit_events(
     if since is not None:
         where.add("occurred_at >= {}", since)
     return await paginate(where, page)
+
+
+async def _readable_only(viewer: Viewer, where: Where) -> None:
+    """Narrow `where` to the records of changes the viewer reads (`changes.readable`)."""
+    from resolvers.changes import readable  # both build on this module
+    from resolvers.webhooks import endpoints_of
+
+    types, categories = readable(viewer)
+    if categories is not None:  # no category on a record: a limited reader sees none of them
+        types -= CATEGORIZED
+    if types == set(CHANGES_READ):
+        return
+    where.one_of("entity_type", sorted(types))
+    if "WebhookEndpoint" in types:
+        managed = [endpoint.id for endpoint in await endpoints_of(viewer)] or [0]  # 0: none
+        marks = ", ".join("{}" for _ in managed)
+        deliveries = WebhookDelivery._meta.db_table
+        where.add(
+            "(entity_type NOT IN ('WebhookEndpoint', 'WebhookDelivery') "  # noqa: S608 - marks only
+            f"OR (entity_type = 'WebhookEndpoint' AND entity_id IN ({marks})) "
+            f"OR (entity_type = 'WebhookDelivery' AND entity_id IN "
+            f"(SELECT id FROM {deliveries} WHERE endpoint_id IN ({marks}))))",
+            *managed,
+            *managed,
+        )

@@ -790,3 +790,40 @@ async def test_endpoints_page_with_cursors_and_count_the_whole_list(api: Api, wo
         "hasPreviousPage": True,
         "endCursor": second["pageInfo"]["endCursor"],
     }
+
+
+async def test_the_activity_log_shows_an_admin_agent_what_it_reads_and_the_endpoints_it_manages(
+    api: Api, world: World
+) -> None:
+    """The admin agent reads the activity log ("Activity logs": AA; GA full), but not the user
+    directory's records, nor an endpoint it may not manage: its URL and events are the
+    global admin's."""
+    admin = world.admin("direct")
+    await api.data("{ viewer { roles } }", token=admin)  # its directory entry, and its record
+    agent = world.token("direct", Role.ADMIN_AGENT, sub="agent-log")
+    renamed = await api.data(
+        'mutation($id: ID!) { updateCustomer(input: {id: $id, expectedVersion: 1, companyName: "Renamed SA"}) { userErrors { code } } }',
+        {"id": world.customer_id("direct")},
+        token=agent,
+    )
+    assert renamed["updateCustomer"]["userErrors"] == []
+    admins = await register(api, admin, "http://127.0.0.1:9/admin")
+    agents = await register(api, agent, "http://127.0.0.1:9/agent")
+    log = "{ auditEvents(first: 100) { totalCount nodes { entityType entityId action } } }"
+
+    def seen(data: dict[str, Any]) -> dict[str, set[str]]:
+        by_type: dict[str, set[str]] = {}
+        for node in data["auditEvents"]["nodes"]:
+            by_type.setdefault(node["entityType"], set()).add(node["entityId"])
+        return by_type
+
+    full = await api.data(log, token=admin)
+    assert seen(full)["WebhookEndpoint"] == {admins["id"], agents["id"]}
+    assert "User" in seen(full)
+    assert "Customer" in seen(full)
+    limited = await api.data(log, token=agent)
+    assert "User" not in seen(limited)
+    assert seen(limited)["WebhookEndpoint"] == {agents["id"]}
+    assert world.customer_id("direct") in seen(limited)["Customer"]
+    assert limited["auditEvents"]["totalCount"] == len(limited["auditEvents"]["nodes"])
+    assert full["auditEvents"]["totalCount"] > limited["auditEvents"]["totalCount"]
