@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from resolvers import models
+from resolvers import models, subscriptions
 from resolvers.errors import VehicleNotEligible
 from resolvers.escalations import escalate_ticket
 from resolvers.tickets import NewTicket, open_ticket, triage_ticket
@@ -287,6 +287,49 @@ async def test_after_an_escalation_the_ticket_closes_only_once_the_customer_was_
     loop = await api.data(LOOP, {"id": ticket}, token=token)
     assert loop["resolve"]["ticket"] == {"status": "RESOLVED"}
     assert loop["close"]["ticket"] is None
+    assert [error["code"] for error in loop["close"]["userErrors"]] == ["CUSTOMER_NOT_NOTIFIED"]
+    closed = await api.data(NOTIFY_AND_CLOSE, {"id": ticket}, token=token)
+    assert closed["close"] == {"ticket": {"status": "CLOSED"}, "userErrors": []}
+
+
+async def test_a_notice_sent_before_the_outcome_does_not_tell_it_whatever_the_clocks_say(
+    api: Api, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two API processes whose clocks differ: the one that tells the customer runs ten
+    minutes ahead of the one that then resolves the escalation. The notice came first, so it
+    didn't tell the outcome, though its time is the later one."""
+    token = world.admin("direct")
+    await set_offering(api, token, offering(entitlements=ENTITLED))
+    ticket = await _triaged(api, world, "direct")
+    escalated = await api.data(
+        ESCALATE,
+        {
+            "input": {
+                "ticketId": ticket,
+                "vehicle": "ADVANCED_SUPPORT_FOR_PARTNERS",
+                "summary": "Tenant down",
+            }
+        },
+        token=token,
+    )
+    escalation = escalated["escalateTicket"]["escalation"]["id"]
+    ahead = datetime.now(UTC) + timedelta(minutes=10)
+    with monkeypatch.context() as clock:
+        clock.setattr(subscriptions, "now", lambda: ahead)
+        told = await api.data(
+            'mutation($id: ID!) { notifyCustomer(input: {ticketId: $id, message: "Still waiting"}) { userErrors { code } } }',
+            {"id": ticket},
+            token=token,
+        )
+    assert told["notifyCustomer"]["userErrors"] == []
+    resolved = await api.data(
+        UPDATE,
+        {"input": {"id": escalation, "status": "RESOLVED", "outcome": "Service restored"}},
+        token=token,
+    )
+    assert resolved["updateEscalation"]["userErrors"] == []
+    loop = await api.data(LOOP, {"id": ticket}, token=token)
+    assert loop["resolve"]["ticket"] == {"status": "RESOLVED"}
     assert [error["code"] for error in loop["close"]["userErrors"]] == ["CUSTOMER_NOT_NOTIFIED"]
     closed = await api.data(NOTIFY_AND_CLOSE, {"id": ticket}, token=token)
     assert closed["close"] == {"ticket": {"status": "CLOSED"}, "userErrors": []}
