@@ -58,7 +58,10 @@ class JwksKeys:
     """Signing keys from a JWKS URL, fetched off the event loop and cached.
 
     An unknown `kid` triggers a refetch at most once per `refresh_interval` seconds, so a
-    flood of tokens with random key ids costs at most one request a minute.
+    flood of tokens with random key ids costs at most one request a minute. Keys fetched
+    `max_age` seconds ago are fetched again when next used, so that a key the issuer has
+    withdrawn (rotated out after a compromise, say) stops verifying tokens even if no token
+    ever names an unknown key; while the JWKS can't be fetched, the keys held go on serving.
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class JwksKeys:
         url: str,
         *,
         refresh_interval: float = 60.0,
+        max_age: float = 3600.0,
         timeout: float = 5.0,
         max_bytes: int = 1_000_000,
         clock: Callable[[], float] = time.monotonic,
@@ -74,6 +78,7 @@ class JwksKeys:
             raise ValueError("the JWKS URL must be http(s)")
         self.url = url
         self.refresh_interval = refresh_interval
+        self.max_age = max_age
         self.timeout = timeout
         self.max_bytes = max_bytes
         self._clock = clock
@@ -83,6 +88,12 @@ class JwksKeys:
         self.fetch_count = 0
 
     async def key_for(self, kid: str) -> jwt.PyJWK:
+        if self._fetched_at is not None and self._clock() - self._fetched_at >= self.max_age:
+            try:
+                await asyncio.to_thread(self._refresh)
+            except TokenError:
+                if not self._keys:
+                    raise
         key = self._keys.get(kid)
         if key is None and self._may_refresh():
             await asyncio.to_thread(self._refresh)

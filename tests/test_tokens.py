@@ -138,6 +138,7 @@ class JwksServer:
     keys: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     requests: int = 0
+    fail: bool = False  # answer 503, as an issuer's endpoint that is down
 
 
 @pytest.fixture
@@ -147,6 +148,9 @@ def jwks_server() -> Iterator[JwksServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             served.requests += 1
+            if served.fail:
+                self.send_error(503)
+                return
             body = json.dumps({"keys": served.keys}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -636,6 +640,36 @@ async def test_a_rotated_key_is_accepted_once_the_refresh_interval_has_passed(
     assert (await verifier.verify(new)).sub == "unit-user"
     assert (await verifier.verify(old)).sub == "unit-user"
     assert keys.fetch_count == 2
+
+
+async def test_a_withdrawn_key_stops_verifying_once_the_keys_are_an_hour_old(
+    jwks_server: JwksServer,
+) -> None:
+    """No token names an unknown key, yet the keys are fetched again after `max_age`: a key
+    the issuer withdrew verifies no new token. While the JWKS is down, the keys held serve."""
+    jwks_server.keys = [rsa_jwk(RSA_KEY, "rsa-1"), rsa_jwk(ROTATED_RSA_KEY, "rsa-2")]
+    clock = FakeClock()
+    keys = JwksKeys(jwks_server.url, clock=clock)
+    verifier = TokenVerifier(policy=TokenPolicy(algorithm="RS256"), jwks=keys)
+
+    def signed(key: Any, kid: str, sub: str) -> str:
+        return jwt.encode(unit_claims(sub=sub), key, algorithm="RS256", headers={"kid": kid})
+
+    assert (await verifier.verify(signed(RSA_KEY, "rsa-1", "before"))).sub == "before"
+    jwks_server.keys = [rsa_jwk(ROTATED_RSA_KEY, "rsa-2")]  # rsa-1 withdrawn
+    clock.advance(3599)
+    assert (await verifier.verify(signed(RSA_KEY, "rsa-1", "within"))).sub == "within"
+    assert keys.fetch_count == 1
+    clock.advance(1)
+    with pytest.raises(TokenError, match="unknown key id"):
+        await verifier.verify(signed(RSA_KEY, "rsa-1", "after"))
+    assert keys.fetch_count == 2
+    assert (await verifier.verify(signed(ROTATED_RSA_KEY, "rsa-2", "rotated"))).sub == "rotated"
+
+    jwks_server.fail = True
+    clock.advance(3600)
+    assert (await verifier.verify(signed(ROTATED_RSA_KEY, "rsa-2", "down"))).sub == "down"
+    assert keys.fetch_count == 3
 
 
 async def test_an_empty_jwks_is_a_token_error(jwks_server: JwksServer) -> None:
