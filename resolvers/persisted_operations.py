@@ -98,7 +98,8 @@ async def set_safelist_only(actor: Actor, *, subject: str, safelist_only: bool) 
     free it. A subject not seen yet gets its directory entry now, so that an integration is
     bound before its first request."""
     viewer = actor.viewer
-    if not subject.strip() or len(subject) > MAX_SUBJECT_LENGTH:
+    subject = subject.strip()  # as pasted: a stray space would bind a subject no token has
+    if not subject or len(subject) > MAX_SUBJECT_LENGTH:
         raise BadInput("text.length", field=["subject"], minimum=1, maximum=MAX_SUBJECT_LENGTH)
     async with in_transaction():
         partner = await Partner.get(id=viewer.partner_id)

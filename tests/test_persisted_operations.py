@@ -118,8 +118,8 @@ async def test_an_integration_bound_to_the_safelist_runs_only_registered_operati
 ) -> None:
     admin = world.admin("direct")
     await api.data(REGISTER, {"input": {"documents": [CUSTOMERS]}}, token=admin)
-    bound = await api.data(
-        BIND, {"input": {"subject": "erp-connector", "safelistOnly": True}}, token=admin
+    bound = await api.data(  # as pasted, with a stray space
+        BIND, {"input": {"subject": " erp-connector ", "safelistOnly": True}}, token=admin
     )
     # bound before its first request: its directory entry is made now
     assert bound["setUserSafelistOnly"]["user"] == {
