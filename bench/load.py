@@ -218,6 +218,8 @@ async def load(
             trace.cpu[second] = tuple(
                 (a - b) / (moment - then) for a, b in zip(now, last, strict=True)
             )
+            if speed is not None:
+                trace.probe_ms[second] = speed.unit_ms(then, moment)
             last, then = now, moment
 
     watchers = [asyncio.create_task(watch())]
@@ -242,13 +244,15 @@ class Trace:
     # each second's CPU: the server's, PostgreSQL's (when on this machine), the driver's, and
     # the time stolen from the server's core and from the driver's
     cpu: dict[int, tuple[float, ...]] = field(default_factory=dict)
+    probe_ms: dict[int, float | None] = field(default_factory=dict)  # `bench.speed`'s unit
 
     def csv(self) -> str:
         """A line a second: its start (UTC), requests, p50, p99 and max latency in ms, the
-        CPU shares, and whether the harness's VACUUM ran in it."""
+        CPU shares, the machine probe's unit (when it ran), and whether the harness's VACUUM
+        ran in it."""
         lines = [
             "second,utc,requests,p50_ms,p99_ms,max_ms,server_cpu,database_cpu,driver_cpu,"
-            "server_core_stolen,driver_core_stolen,vacuum"
+            "server_core_stolen,driver_core_stolen,probe_ms,vacuum"
         ]
         for second in sorted(self.seconds):
             ordered = sorted(self.seconds[second])
@@ -262,7 +266,7 @@ class Trace:
                 f"{second},{datetime.fromtimestamp(start, UTC):%H:%M:%S},{len(ordered)},"
                 f"{ms(0.5)},{ms(0.99)},{ms(1.0)},"
                 + "".join(f"{share:.2f}," for share in self.cpu.get(second, (0.0,) * 5))
-                + f"{int(vacuum)}"
+                + f"{_ms_or_blank(self.probe_ms.get(second))},{int(vacuum)}"
             )
         return "\n".join(lines) + "\n"
 
@@ -424,6 +428,10 @@ def _steadiness(samples: list[Minute], capacity: Capacity) -> str:
         else "the machine gave the server as much in every minute as during the capacity rounds"
     )
     return f"p99 by minute: {min(p99):.1f} to {max(p99):.1f} ms; {where}."
+
+
+def _ms_or_blank(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
 
 
 def _ms(value: float | None) -> str:
