@@ -327,15 +327,15 @@ async def triage_ticket(
     diagnosis: str,
     within_baseline: bool,
     expected_version: int | None = None,
-) -> Ticket:
+) -> TicketEvent:
     """Diagnose a new ticket; one already assigned is in progress from then on, as a triaged
-    ticket that gets an assignee is."""
+    ticket that gets an assignee is. The event it added."""
     text = checked_text(diagnosis, "diagnosis", MAX_TEXT)
     async with in_transaction():
         ticket = await ticket_for_update(actor.viewer, ticket_id, expected_version)
         _require(ticket, (TicketStatus.NEW,), "ticket.triage_state")
         assigned = ticket.assignee_id is not None
-        await save_ticket(
+        return await save_ticket(
             actor,
             ticket,
             {
@@ -346,15 +346,14 @@ async def triage_ticket(
             TicketEventKind.TRIAGED,
             body=text,
         )
-    return ticket
 
 
 @announces
 async def assign_ticket(
     actor: Actor, *, ticket_id: int, assignee_id: int | None, expected_version: int | None = None
-) -> Ticket:
+) -> TicketEvent:
     """Give the ticket to a user of the organization that handles it (None: to nobody). A
-    triaged ticket that gets an assignee is in progress."""
+    triaged ticket that gets an assignee is in progress. The event it added."""
     async with in_transaction():
         ticket = await ticket_for_update(actor.viewer, ticket_id, expected_version)
         _require(ticket, WORKABLE, "ticket.closed")
@@ -367,8 +366,7 @@ async def assign_ticket(
                 raise NotFound("ticket.assignee", field=["assigneeId"])
             if ticket.status is TicketStatus.TRIAGED:
                 values["status"] = TicketStatus.IN_PROGRESS
-        await save_ticket(actor, ticket, values, TicketEventKind.ASSIGNED)
-    return ticket
+        return await save_ticket(actor, ticket, values, TicketEventKind.ASSIGNED)
 
 
 @announces
@@ -413,9 +411,10 @@ async def comment_on_ticket(
 @announces
 async def resolve_ticket(
     actor: Actor, *, ticket_id: int, resolution: str, expected_version: int | None = None
-) -> Ticket:
+) -> TicketEvent:
     """Resolved after a diagnosis, and after its escalation resolved, if it had one. A
-    provider's inbound ticket resolves the reseller's escalation with the same outcome."""
+    provider's inbound ticket resolves the reseller's escalation with the same outcome. The
+    event it added to this ticket."""
     text = checked_text(resolution, "resolution", MAX_TEXT)
     async with in_transaction():
         ticket = await ticket_for_update(actor.viewer, ticket_id, expected_version)
@@ -430,7 +429,7 @@ async def resolve_ticket(
             .exists()
         ):
             raise InvalidStateTransition("ticket.escalation_open", field=["id"])
-        await save_ticket(
+        event = await save_ticket(
             actor,
             ticket,
             {
@@ -445,7 +444,7 @@ async def resolve_ticket(
             from resolvers.escalations import resolve_from_inbound  # escalations build on tickets
 
             await resolve_from_inbound(actor, ticket, text)
-    return ticket
+    return event
 
 
 @announces
@@ -487,19 +486,20 @@ async def notify_customer(
 @announces
 async def close_ticket(
     actor: Actor, *, ticket_id: int, expected_version: int | None = None
-) -> Ticket:
+) -> TicketEvent:
+    """Close a resolved ticket whose customer was told any escalation's outcome; the event
+    it added."""
     async with in_transaction():
         ticket = await ticket_for_update(actor.viewer, ticket_id, expected_version)
         _require(ticket, (TicketStatus.RESOLVED,), "ticket.close_state")
         if await _outcome_untold(ticket.id):
             raise CustomerNotNotified("ticket.not_notified", field=["id"])
-        await save_ticket(
+        return await save_ticket(
             actor,
             ticket,
             {"status": TicketStatus.CLOSED, "closed_at": subscriptions.now()},
             TicketEventKind.CLOSED,
         )
-    return ticket
 
 
 async def _outcome_untold(ticket_id: int) -> bool:

@@ -316,15 +316,12 @@ class TicketPayload:
 
 
 async def ticket_payload(
-    info: strawberry.Info, ticket_id: int | None, errors: list[UserError], event: Any = None
+    info: strawberry.Info, ticket_id: int | None, errors: list[UserError], event: Any
 ) -> TicketPayload:
-    """The ticket as the mutation left it, with the event it added (by default, the last of
-    its timeline)."""
+    """The ticket as it is now, with the event the mutation added."""
     if ticket_id is None:
         return TicketPayload(ticket=None, event=None, user_errors=errors)
     row = await models.Ticket.get(id=ticket_id)
-    if event is None:
-        event = await models.TicketEvent.filter(ticket_id=ticket_id).order_by("-id").first()
     return TicketPayload(
         ticket=Ticket.from_model(row),
         event=TicketEvent.of(event) if event else None,
@@ -359,9 +356,10 @@ class TicketQuery:
 
 
 async def _stepped(info: strawberry.Info, work: Any) -> TicketPayload:
-    """A step on a ticket: its refusals as userErrors, else the ticket as it left it."""
-    row, errors = await attempted(info, work)
-    return await ticket_payload(info, row and row.id, errors)
+    """A step on a ticket: its refusals as userErrors, else the ticket with the event the
+    step added (not the timeline's last: another step may have followed it)."""
+    event, errors = await attempted(info, work)
+    return await ticket_payload(info, event and event.ticket_id, errors, event)
 
 
 def _ticket_id(value: str, name: str = "id") -> int:
@@ -391,7 +389,10 @@ class TicketMutation:
             return await tickets.open_ticket(info.context.actor, order)
 
         row, errors = await attempted(info, work)
-        return await ticket_payload(info, row and row.id, errors)
+        opened = row and await models.TicketEvent.get(
+            ticket_id=row.id, kind=models.TicketEventKind.OPENED
+        )
+        return await ticket_payload(info, row and row.id, errors, opened)
 
     @mutation(WRITE, description="Record the diagnosis and whether it is within the baseline.")
     async def triage_ticket(
@@ -428,7 +429,7 @@ class TicketMutation:
     async def comment_on_ticket(
         self, info: strawberry.Info, input: CommentOnTicketInput
     ) -> TicketPayload | None:
-        event, errors = await attempted(
+        return await _stepped(
             info,
             lambda: tickets.comment_on_ticket(
                 info.context.actor,
@@ -438,7 +439,6 @@ class TicketMutation:
                 idempotency_key=input.idempotency_key,
             ),
         )
-        return await ticket_payload(info, event and event.ticket_id, errors, event)
 
     @mutation(WRITE, description="Resolve it, once any escalation has resolved.")
     async def resolve_ticket(
@@ -458,7 +458,7 @@ class TicketMutation:
     async def notify_customer(
         self, info: strawberry.Info, input: NotifyCustomerInput
     ) -> TicketPayload | None:
-        event, errors = await attempted(
+        return await _stepped(
             info,
             lambda: tickets.notify_customer(
                 info.context.actor,
@@ -467,7 +467,6 @@ class TicketMutation:
                 idempotency_key=input.idempotency_key,
             ),
         )
-        return await ticket_payload(info, event and event.ticket_id, errors, event)
 
     @mutation(
         WRITE,

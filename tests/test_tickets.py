@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,6 +68,50 @@ def ticket_input(world: World, owner: str = "direct", **changes: Any) -> dict[st
 async def open_ticket(api: Api, token: str, value: dict[str, Any]) -> dict[str, Any]:
     body = await api.data(OPEN, {"input": value}, token=token)
     return body["openTicket"]
+
+
+async def test_each_step_answers_the_event_it_added_though_another_followed_it(
+    api: Api, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between a step's commit and its answer, another request comments on the ticket: the
+    step still answers its own event, not the timeline's last."""
+    import schema.tickets
+    from resolvers.errors import InvalidStateTransition
+    from resolvers.tickets import comment_on_ticket
+
+    token = world.admin("direct")
+    ticket = (await open_ticket(api, token, ticket_input(world)))["ticket"]
+    answer = schema.tickets.ticket_payload
+
+    async def after_another_comment(*args: Any, **kwargs: Any) -> Any:
+        with contextlib.suppress(InvalidStateTransition):  # a closed ticket takes none
+            await comment_on_ticket(
+                await world.actor("direct"),
+                ticket_id=from_global_id(ticket["id"])[1],
+                body="Meanwhile",
+                visibility=models.Visibility.INTERNAL,
+            )
+        return await answer(*args, **kwargs)
+
+    monkeypatch.setattr(schema.tickets, "ticket_payload", after_another_comment)
+    steps = """
+    mutation($id: ID!) {
+      triage: triageTicket(input: {id: $id, diagnosis: "Licence not assigned", withinBaseline: true}) {
+        event { kind body } userErrors { code }
+      }
+      resolve: resolveTicket(input: {id: $id, resolution: "Licence assigned"}) {
+        event { kind body } userErrors { code }
+      }
+      close: closeTicket(input: {id: $id}) { event { kind } userErrors { code } }
+    }"""
+    data = await api.data(steps, {"id": ticket["id"]}, token=token)
+    assert data["triage"]["event"] == {"kind": "TRIAGED", "body": "Licence not assigned"}
+    assert data["resolve"]["event"] == {"kind": "RESOLVED", "body": "Licence assigned"}
+    assert data["close"]["event"] == {"kind": "CLOSED"}
+    kinds = await models.TicketEvent.filter(ticket_id=from_global_id(ticket["id"])[1]).values_list(
+        "kind", flat=True
+    )
+    assert kinds.count(models.TicketEventKind.COMMENTED) == 2  # the third found it closed
 
 
 async def test_a_ticket_goes_from_new_to_closed_with_a_timeline_of_every_step(
