@@ -13,11 +13,19 @@ from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
 
+from auth.permissions import Capability
 from auth.viewer import Viewer
 from resolvers import service_hours
 from resolvers.audit import Actor, record_change, snapshot
-from resolvers.customers import EMAIL, PHONE
-from resolvers.errors import BadInput, DomainError, InvalidInput, VersionConflict, created_first
+from resolvers.customers import EMAIL, PHONE, get_customer
+from resolvers.errors import (
+    BadInput,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    VersionConflict,
+    created_first,
+)
 from resolvers.models import (
     Competency,
     Customer,
@@ -278,7 +286,13 @@ class StatementSubject:
     provider_name: str | None
 
 
-async def statement_subject(customer: Customer) -> StatementSubject:
+async def statement_for(viewer: Viewer, customer_id: int) -> StatementSubject:
+    """What the statement for a customer the viewer reads is made of. Everyone reads the
+    offering, but a customer's existence, language and seller only those who read customers
+    (`customers:read`): for the others every customer is NOT_FOUND."""
+    if Capability.CUSTOMERS_READ not in viewer.capabilities:
+        raise NotFound("customer.not_found", field=["customerId"])
+    customer = await get_customer(viewer, customer_id, field=["customerId"])
     seller_id = customer.reseller_id or customer.partner_id
     seller = await Partner.get(id=seller_id)
     provider = await Partner.get(id=customer.partner_id) if customer.reseller_id else None

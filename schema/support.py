@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 
 from auth.permissions import Capability
-from resolvers import customers, models as rows, subscriptions, support
+from resolvers import models as rows, subscriptions, support
 from resolvers.service_hours import Weekday
 from resolvers.support import ContactKind, Contract, OfferingOrder
 from schema.errors import UserError, attempted
@@ -271,12 +271,10 @@ class SupportQuery:
     async def support_statement(
         self, info: strawberry.Info, customer_id: strawberry.ID
     ) -> SupportStatement | None:
-        customer = await customers.get_customer(
-            info.context.signed_in,
-            decode_id(customer_id, "Customer", ["customerId"]),
-            field=["customerId"],
+        subject = await support.statement_for(
+            info.context.signed_in, decode_id(customer_id, "Customer", ["customerId"])
         )
-        return support_statement(await support.statement_subject(customer))
+        return support_statement(subject)
 
 
 @strawberry.type

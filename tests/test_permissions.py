@@ -172,6 +172,9 @@ ROOT_FIELDS: dict[str, tuple[Capability, str]] = {
     ),
 }
 LOOKED_UP = {"node": Capability.PARTNER_READ, "nodes": Capability.PARTNER_READ}
+# served to every holder of its capability, but about an object that only this one reads
+# (to the others it is NOT_FOUND, as another tenant's)
+ABOUT = {"supportStatement": Capability.CUSTOMERS_READ}
 MUTATIONS: dict[str, tuple[Capability, str]] = {
     "createCustomer": (
         Capability.CUSTOMERS_CREATE,
@@ -523,7 +526,11 @@ async def test_a_root_field_is_served_exactly_to_the_roles_the_contract_names(
     assert body["data"]["viewer"] == {"roles": [str(role)] if role else []}
     if granted(capability, role):
         assert not _forbidden_at(body, path), body
-        assert body["data"][field] not in (None, [None]), body
+        if field in ABOUT and not granted(ABOUT[field], role):
+            assert body["data"][field] is None
+            assert [error["extensions"]["code"] for error in body["errors"]] == ["NOT_FOUND"]
+        else:
+            assert body["data"][field] not in (None, [None]), body
     else:
         assert body["data"][field] in (None, [None])
         assert _forbidden_at(body, path), body

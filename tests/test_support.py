@@ -247,6 +247,21 @@ async def test_another_tenants_customer_has_no_statement(api: Api, world: World)
     assert forged["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
+async def test_only_those_who_read_customers_learn_of_one_from_its_statement(
+    api: Api, world: World
+) -> None:
+    """The offering is every role's to read; which customers exist, in what language and
+    from which seller, is `customers:read`'s: the account admin finds no customer."""
+    variables = {"customerId": world.customer_id("direct")}
+    account_admin = world.token("direct", Role.ACCOUNT_ADMIN)
+    body = await api.gql(STATEMENT, variables, token=account_admin)
+    assert body["data"]["supportStatement"] is None
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert "errors" not in await api.gql("{ supportOffering { version } }", token=account_admin)
+    sales = await api.data(STATEMENT, variables, token=world.token("direct", Role.SALES_AGENT))
+    assert sales["supportStatement"]["text"]
+
+
 async def _statement(api: Api, world: World, owner: str, customer_id: str) -> dict[str, str]:
     body = await api.data(STATEMENT, {"customerId": customer_id}, token=world.admin(owner))
     return body["supportStatement"]
