@@ -395,13 +395,13 @@ async def _change(actor: Actor, escalation: Escalation, values: dict[str, Any]) 
     await escalation.save()
     await _record(actor, escalation, "escalation.updated", before)
     ticket = await Ticket.filter(id=escalation.ticket_id).select_for_update().get()
-    body = escalation.outcome if escalation.status is EscalationStatus.RESOLVED else None
+    resolved = escalation.status is EscalationStatus.RESOLVED
     await save_ticket(
         actor,
         ticket,
-        {},
+        {"outcome_untold": True} if resolved else {},
         TicketEventKind.ESCALATION_UPDATED,
-        body=body,
+        body=escalation.outcome if resolved else None,
         escalation_id=escalation.id,
     )
 

@@ -459,7 +459,7 @@ async def notify_customer(
         ticket = await ticket_for_update(actor.viewer, ticket_id, field="ticketId")
         _require(ticket, WORKABLE, "ticket.closed", field="ticketId")
         now = subscriptions.now()
-        values: dict[str, Any] = {"customer_notified_at": now}
+        values: dict[str, Any] = {"customer_notified_at": now, "outcome_untold": False}
         if ticket.first_responded_at is None:
             values["first_responded_at"] = now
         return await save_ticket(
@@ -492,7 +492,7 @@ async def close_ticket(
     async with in_transaction():
         ticket = await ticket_for_update(actor.viewer, ticket_id, expected_version)
         _require(ticket, (TicketStatus.RESOLVED,), "ticket.close_state")
-        if await _outcome_untold(ticket.id):
+        if ticket.outcome_untold:
             raise CustomerNotNotified("ticket.not_notified", field=["id"])
         return await save_ticket(
             actor,
@@ -500,33 +500,6 @@ async def close_ticket(
             {"status": TicketStatus.CLOSED, "closed_at": subscriptions.now()},
             TicketEventKind.CLOSED,
         )
-
-
-async def _outcome_untold(ticket_id: int) -> bool:
-    """Whether an escalation of the ticket resolved after the customer was last told. By the
-    order of the ticket's timeline, whose events are added under the ticket's lock, and not
-    by the times: a resolution stamped before it waited for that lock, or by another
-    process's clock, could seem to come before a notice that in fact came first."""
-    resolved = await Escalation.filter(
-        ticket_id=ticket_id, status=EscalationStatus.RESOLVED
-    ).values_list("id", flat=True)
-    if not resolved:
-        return False
-    timeline = TicketEvent.filter(ticket_id=ticket_id)
-    # a resolved escalation changes no more: its last update is its resolution
-    resolution = await (
-        timeline.filter(kind=TicketEventKind.ESCALATION_UPDATED, escalation_id__in=resolved)
-        .order_by("-id")
-        .first()
-        .values_list("id", flat=True)
-    )
-    told = await (
-        timeline.filter(kind=TicketEventKind.CUSTOMER_NOTIFIED)
-        .order_by("-id")
-        .first()
-        .values_list("id", flat=True)
-    )
-    return told is None or (resolution is not None and told < resolution)
 
 
 # -- shared steps -------------------------------------------------------------------------------

@@ -482,11 +482,28 @@ async def test_a_resellers_escalation_reaches_its_providers_queue_and_comes_back
         token=provider,
     )
     assert meddling["resolveTicket"]["userErrors"] == [{"code": "NOT_FOUND"}]
-    # the reseller closes the loop with its customer
+    # the reseller closes the loop with its customer; the provider's later note on its
+    # resolved ticket reaches the reseller's timeline, but is no outcome still to be told
     loop = await api.data(LOOP, {"id": ticket}, token=reseller)
     assert [error["code"] for error in loop["close"]["userErrors"]] == ["CUSTOMER_NOT_NOTIFIED"]
-    closed = await api.data(NOTIFY_AND_CLOSE, {"id": ticket}, token=reseller)
-    assert closed["close"]["ticket"] == {"status": "CLOSED"}
+    told = await api.data(
+        'mutation($id: ID!) { notifyCustomer(input: {ticketId: $id, message: "Fixed"}) { userErrors { code } } }',
+        {"id": ticket},
+        token=reseller,
+    )
+    assert told["notifyCustomer"]["userErrors"] == []
+    later = await api.data(
+        'mutation($id: ID!) { commentOnTicket(input: {id: $id, body: "Should stay fixed", visibility: CUSTOMER}) { userErrors { code } } }',
+        {"id": inbound["id"]},
+        token=provider,
+    )
+    assert later["commentOnTicket"]["userErrors"] == []
+    closed = await api.data(
+        "mutation($id: ID!) { close: closeTicket(input: {id: $id}) { ticket { status } userErrors { code } } }",
+        {"id": ticket},
+        token=reseller,
+    )
+    assert closed["close"] == {"ticket": {"status": "CLOSED"}, "userErrors": []}
     # the provider sees the whole chain
     chain = await api.data(
         "query($id: ID!) { ticket(id: $id) { status escalations { inboundTicket { status } } } }",

@@ -162,6 +162,9 @@ class Ticket(Model):
     resolution = fields.TextField(null=True)
     resolved_at = MomentField(null=True)
     customer_notified_at = MomentField(null=True)
+    # an escalation resolved since the customer was last told: it may not close (set and
+    # cleared under the ticket's lock, so in the order the two happened, whatever the clocks)
+    outcome_untold = fields.BooleanField(default=False, db_default=False)
     closed_at = MomentField(null=True)
     origin_id = fields.IntField(null=True)
     version = fields.IntField(default=1)
