@@ -194,8 +194,7 @@ async def list_audit_events(
 ) -> Page[Row]:
     """Audit records of the objects the viewer may see, oldest first: of its organization's
     changes, those it could read in the change feed (a global admin reads them all; an admin
-    agent, for one, not the user directory's), and of webhook endpoints only those it may
-    manage."""
+    agent, for one, not the user directory's), and none of an endpoint it may not manage."""
     where = Where(AuditEvent).equal(**visible_rows(viewer))
     await _readable_only(viewer, where)
     if entity_type is not None:
@@ -212,7 +211,7 @@ async def list_audit_events(
 async def _readable_only(viewer: Viewer, where: Where) -> None:
     """Narrow `where` to the records of changes the viewer reads (`changes.readable`)."""
     from resolvers.changes import readable  # both build on this module
-    from resolvers.webhooks import endpoints_of
+    from resolvers.webhooks import endpoints_hidden_from
 
     types, categories = readable(viewer)
     if categories is not None:  # no category on a record: a limited reader sees none of them
@@ -220,15 +219,19 @@ async def _readable_only(viewer: Viewer, where: Where) -> None:
     if types == set(CHANGES_READ):
         return
     where.one_of("entity_type", sorted(types))
-    if "WebhookEndpoint" in types:
-        managed = [endpoint.id for endpoint in await endpoints_of(viewer)] or [0]  # 0: none
-        marks = ", ".join("{}" for _ in managed)
-        deliveries = WebhookDelivery._meta.db_table
-        where.add(
-            "(entity_type NOT IN ('WebhookEndpoint', 'WebhookDelivery') "  # noqa: S608 - marks only
-            f"OR (entity_type = 'WebhookEndpoint' AND entity_id IN ({marks})) "
-            f"OR (entity_type = 'WebhookDelivery' AND entity_id IN "
-            f"(SELECT id FROM {deliveries} WHERE endpoint_id IN ({marks}))))",
-            *managed,
-            *managed,
-        )
+    if "WebhookEndpoint" not in types:
+        return
+    # an endpoint of its organization it may not manage: its URL and events are hidden from
+    # it (a deleted endpoint's records stay with those who manage endpoints)
+    hidden = await endpoints_hidden_from(viewer)
+    if not hidden:
+        return
+    marks = ", ".join("{}" for _ in hidden)
+    deliveries = WebhookDelivery._meta.db_table
+    where.add(
+        f"NOT (entity_type = 'WebhookEndpoint' AND entity_id IN ({marks})) "  # noqa: S608 - marks only
+        f"AND NOT (entity_type = 'WebhookDelivery' AND entity_id IN "
+        f"(SELECT id FROM {deliveries} WHERE endpoint_id IN ({marks})))",
+        *hidden,
+        *hidden,
+    )

@@ -104,6 +104,12 @@ async def endpoints_of(viewer: Viewer) -> list[WebhookEndpoint]:
     return [endpoint for endpoint in found if _covers(viewer, endpoint)]
 
 
+async def endpoints_hidden_from(viewer: Viewer) -> list[int]:
+    """The ids of the viewer's organization's endpoints that the viewer may not manage."""
+    found = await WebhookEndpoint.filter(**_owner(viewer)).order_by("id")
+    return [endpoint.id for endpoint in found if not _covers(viewer, endpoint)]
+
+
 async def list_endpoints(viewer: Viewer, *, page: PageRequest) -> Page[WebhookEndpoint]:
     """A page of `endpoints_of` (at most `MAX_ENDPOINTS` of them: paged in memory)."""
     request = page.validated()

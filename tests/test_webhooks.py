@@ -827,3 +827,9 @@ async def test_the_activity_log_shows_an_admin_agent_what_it_reads_and_the_endpo
     assert world.customer_id("direct") in seen(limited)["Customer"]
     assert limited["auditEvents"]["totalCount"] == len(limited["auditEvents"]["nodes"])
     assert full["auditEvents"]["totalCount"] > limited["auditEvents"]["totalCount"]
+    # its own endpoint's history outlives the endpoint
+    deleted = await api.data(DELETE, {"id": agents["id"]}, token=agent)
+    assert deleted["deleteWebhookEndpoint"]["userErrors"] == []
+    after = await api.data(log, token=agent)
+    assert seen(after)["WebhookEndpoint"] == {agents["id"]}
+    assert "webhook_endpoint.deleted" in {node["action"] for node in after["auditEvents"]["nodes"]}
