@@ -60,8 +60,10 @@ class JwksKeys:
     An unknown `kid` triggers a refetch at most once per `refresh_interval` seconds, so a
     flood of tokens with random key ids costs at most one request a minute. Keys fetched
     `max_age` seconds ago are fetched again when next used, so that a key the issuer has
-    withdrawn (rotated out after a compromise, say) stops verifying tokens even if no token
-    ever names an unknown key; while the JWKS can't be fetched, the keys held go on serving.
+    withdrawn (rotated out after a compromise, say) stops verifying new tokens even if no
+    token ever names an unknown key (one verified already is trusted for `VERIFIED_FOR` more
+    at most); while the JWKS can't be fetched, the keys held go on serving, and it is tried
+    again every `refresh_interval`.
     """
 
     def __init__(
@@ -83,12 +85,13 @@ class JwksKeys:
         self.max_bytes = max_bytes
         self._clock = clock
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at: float | None = None
+        self._fetched_at: float | None = None  # the last attempt
+        self._current_at: float | None = None  # the last attempt that got the keys
         self._lock = threading.Lock()
         self.fetch_count = 0
 
     async def key_for(self, kid: str) -> jwt.PyJWK:
-        if self._fetched_at is not None and self._clock() - self._fetched_at >= self.max_age:
+        if self._stale() and self._may_refresh():  # retried at the interval while it fails
             try:
                 await asyncio.to_thread(self._refresh)
             except TokenError:
@@ -101,6 +104,9 @@ class JwksKeys:
         if key is None:
             raise TokenError("unknown key id")
         return key
+
+    def _stale(self) -> bool:
+        return self._current_at is not None and self._clock() - self._current_at >= self.max_age
 
     def _may_refresh(self) -> bool:
         return self._fetched_at is None or self._clock() - self._fetched_at >= self.refresh_interval
@@ -119,6 +125,7 @@ class JwksKeys:
             except Exception as error:
                 raise TokenError(f"JWKS unavailable: {error.__class__.__name__}") from None
             self._keys = {key.key_id: key for key in keys if key.key_id}
+            self._current_at = self._fetched_at
 
 
 @dataclass

@@ -670,6 +670,14 @@ async def test_a_withdrawn_key_stops_verifying_once_the_keys_are_an_hour_old(
     clock.advance(3600)
     assert (await verifier.verify(signed(ROTATED_RSA_KEY, "rsa-2", "down"))).sub == "down"
     assert keys.fetch_count == 3
+    assert (await verifier.verify(signed(ROTATED_RSA_KEY, "rsa-2", "still down"))).sub
+    assert keys.fetch_count == 3  # tried again only after the refresh interval
+    jwks_server.fail = False
+    jwks_server.keys = [rsa_jwk(RSA_KEY, "rsa-3")]  # rsa-2 withdrawn while it was down
+    clock.advance(60)
+    with pytest.raises(TokenError, match="unknown key id"):
+        await verifier.verify(signed(ROTATED_RSA_KEY, "rsa-2", "back"))
+    assert keys.fetch_count == 4
 
 
 async def test_an_empty_jwks_is_a_token_error(jwks_server: JwksServer) -> None:
