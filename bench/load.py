@@ -265,7 +265,10 @@ class Trace:
             lines.append(
                 f"{second},{datetime.fromtimestamp(start, UTC):%H:%M:%S},{len(ordered)},"
                 f"{ms(0.5)},{ms(0.99)},{ms(1.0)},"
-                + "".join(f"{share:.2f}," for share in self.cpu.get(second, (0.0,) * 5))
+                + "".join(
+                    f"{share:.2f}," for share in self.cpu.get(second, ())
+                )  # none for the last, partial second
+                + "," * (5 - len(self.cpu.get(second, ())))
                 + f"{_ms_or_blank(self.probe_ms.get(second))},{int(vacuum)}"
             )
         return "\n".join(lines) + "\n"
@@ -410,10 +413,11 @@ def _steadiness(samples: list[Minute], capacity: Capacity) -> str:
     """The p99's range by minute, and the minutes in which the machine was not as it was while
     the capacity was measured: the host took the server's core, or the probe ran slower."""
     p99 = [sample.percentile(0.99) for sample in samples]
+    stolen = statistics.median(capacity.stolen) if capacity.stolen else 0.0
     unsteady = [
         number
         for number, sample in enumerate(samples, 1)
-        if sample.stolen_share >= STEADY_STOLEN
+        if sample.stolen_share - stolen >= STEADY_STOLEN
         or (
             sample.probe_ms
             and capacity.probe_ms
@@ -422,7 +426,8 @@ def _steadiness(samples: list[Minute], capacity: Capacity) -> str:
     ]
     where = (
         f"in minute(s) {', '.join(map(str, unsteady))} the machine gave the server less than "
-        f"during the capacity rounds (the host took {STEADY_STOLEN:.0%} or more of its core, "
+        f"during the capacity rounds (the host took {STEADY_STOLEN:.0%} or more of its core "
+        "beyond what it took then, "
         f"or the probe ran {STEADY_PROBE - 1:.0%} or more slower)"
         if unsteady
         else "the machine gave the server as much in every minute as during the capacity rounds"
@@ -524,12 +529,13 @@ def _measure(
     began = time.perf_counter()
     for number in range(CAPACITY_ROUNDS):
         measuring = mixed_requests(customers, f"{run_id}-capacity{number}", reads, writes)
-        stolen = stolen_seconds()[0]
+        stolen, moment = stolen_seconds()[0], time.perf_counter()
         _, _, answered = asyncio.run(
             load(server, measuring, seconds=CAPACITY_SECONDS, rate=None, connections=CONNECTIONS)
         )
         capacity.rounds.append(answered / CAPACITY_SECONDS)
-        capacity.stolen.append((stolen_seconds()[0] - stolen) / CAPACITY_SECONDS)
+        elapsed = time.perf_counter() - moment
+        capacity.stolen.append((stolen_seconds()[0] - stolen) / elapsed)
     capacity.probe_ms = speed.unit_ms(began, time.perf_counter())
     rate = capacity.rate * args.share
     request = mixed_requests(customers, run_id, reads, writes)

@@ -5,8 +5,9 @@ next (the host is shared). That is besides the time the host takes the core away
 which the kernel counts as steal time (`bench.cores.stolen_seconds`) and no CPU time shows.
 The probe times a fixed piece of interpreter work (dictionaries, strings and JSON over a heap
 larger than a core's cache, as a request's work is) in CPU time, about once a second, on the
-server's core at nice 19: it runs in the server's idle moments and takes about 1 % of the core. A minute in which the probe ran slower than during the capacity rounds had
-less capacity than they measured.
+server's core at nice 19: it runs in the server's idle moments and takes about 1 % of the
+core. A minute in which the probe ran slower than during the capacity rounds had less
+capacity than they measured.
 
 `python -m bench.speed` is the probe: it prints `<seconds> <ms of CPU per unit>` lines until
 its input closes, the seconds by `time.perf_counter()` (the system's monotonic clock on Linux,
