@@ -222,7 +222,7 @@ async def _readable_only(viewer: Viewer, where: Where) -> None:
     if "WebhookEndpoint" not in types:
         return
     # an endpoint of its organization it may not manage: its URL and events are hidden from
-    # it (a deleted endpoint's records stay with those who manage endpoints)
+    # it, deleted or not
     hidden = await endpoints_hidden_from(viewer)
     if not hidden:
         return

@@ -39,6 +39,7 @@ from resolvers.errors import (
     VersionConflict,
 )
 from resolvers.models import (
+    AuditEvent,
     DeliveryStatus,
     DisabledReason,
     WebhookAttempt,
@@ -105,9 +106,18 @@ async def endpoints_of(viewer: Viewer) -> list[WebhookEndpoint]:
 
 
 async def endpoints_hidden_from(viewer: Viewer) -> list[int]:
-    """The ids of the viewer's organization's endpoints that the viewer may not manage."""
-    found = await WebhookEndpoint.filter(**_owner(viewer)).order_by("id")
-    return [endpoint.id for endpoint in found if not _covers(viewer, endpoint)]
+    """The ids of the viewer's organization's endpoints, deleted ones too, that the viewer
+    may not manage. From their creation records: an endpoint's roles are its creator's,
+    which the record keeps, and never change."""
+    owner = _owner(viewer)
+    created = await AuditEvent.filter(
+        entity_type="WebhookEndpoint", action="webhook_endpoint.created", **owner
+    ).values_list("entity_id", "actor_roles")
+    return sorted(
+        endpoint_id
+        for endpoint_id, roles in created
+        if not _covers(viewer, WebhookEndpoint(id=endpoint_id, roles=roles, **owner))
+    )
 
 
 async def list_endpoints(viewer: Viewer, *, page: PageRequest) -> Page[WebhookEndpoint]:

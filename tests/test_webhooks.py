@@ -833,3 +833,8 @@ async def test_the_activity_log_shows_an_admin_agent_what_it_reads_and_the_endpo
     after = await api.data(log, token=agent)
     assert seen(after)["WebhookEndpoint"] == {agents["id"]}
     assert "webhook_endpoint.deleted" in {node["action"] for node in after["auditEvents"]["nodes"]}
+    # and the global admin's stays hidden from it once deleted
+    gone = await api.data(DELETE, {"id": admins["id"]}, token=admin)
+    assert gone["deleteWebhookEndpoint"]["userErrors"] == []
+    assert seen(await api.data(log, token=agent))["WebhookEndpoint"] == {agents["id"]}
+    assert seen(await api.data(log, token=admin))["WebhookEndpoint"] == {admins["id"], agents["id"]}
