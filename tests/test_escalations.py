@@ -227,6 +227,22 @@ mutation Notify($id: ID!) {
 }"""
 
 
+async def _escalated(api: Api, token: str, ticket: str) -> str:
+    """The ticket escalated to Advanced Support for Partners: the escalation's id."""
+    escalated = await api.data(
+        ESCALATE,
+        {
+            "input": {
+                "ticketId": ticket,
+                "vehicle": "ADVANCED_SUPPORT_FOR_PARTNERS",
+                "summary": "Tenant down",
+            }
+        },
+        token=token,
+    )
+    return escalated["escalateTicket"]["escalation"]["id"]
+
+
 async def test_after_an_escalation_the_ticket_closes_only_once_the_customer_was_told(
     api: Api, world: World
 ) -> None:
@@ -239,18 +255,7 @@ async def test_after_an_escalation_the_ticket_closes_only_once_the_customer_was_
         token=token,
     )
     assert told_early["notifyCustomer"]["userErrors"] == []
-    escalated = await api.data(
-        ESCALATE,
-        {
-            "input": {
-                "ticketId": ticket,
-                "vehicle": "ADVANCED_SUPPORT_FOR_PARTNERS",
-                "summary": "Tenant down",
-            }
-        },
-        token=token,
-    )
-    escalation = escalated["escalateTicket"]["escalation"]["id"]
+    escalation = await _escalated(api, token, ticket)
     still_open = await api.data(LOOP, {"id": ticket}, token=token)
     assert still_open["resolve"]["userErrors"] == [{"code": "INVALID_STATE_TRANSITION"}]
     no_outcome = await api.data(
@@ -301,18 +306,7 @@ async def test_a_notice_sent_before_the_outcome_does_not_tell_it_whatever_the_cl
     token = world.admin("direct")
     await set_offering(api, token, offering(entitlements=ENTITLED))
     ticket = await _triaged(api, world, "direct")
-    escalated = await api.data(
-        ESCALATE,
-        {
-            "input": {
-                "ticketId": ticket,
-                "vehicle": "ADVANCED_SUPPORT_FOR_PARTNERS",
-                "summary": "Tenant down",
-            }
-        },
-        token=token,
-    )
-    escalation = escalated["escalateTicket"]["escalation"]["id"]
+    escalation = await _escalated(api, token, ticket)
     ahead = datetime.now(UTC) + timedelta(minutes=10)
     with monkeypatch.context() as clock:
         clock.setattr(subscriptions, "now", lambda: ahead)
